@@ -1,0 +1,81 @@
+"""The ``slvg-bench`` command line.
+
+Subcommands live in ``slvg_bench/commands/<name>.py`` and are imported only
+when invoked (their modules import torch inside the functions), so ``--help``
+is fast. Every :class:`~slvg_bench.errors.SlvgError` ends in one red line on
+stderr and a non-zero exit code: 1 for a failed run, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from slvg_bench import __version__
+from slvg_bench.errors import SlvgError
+
+# name -> "module:attr" of a click command. Keep sorted by name.
+COMMANDS: dict[str, str] = {
+    "video": "slvg_bench.commands.video:video",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def __init__(self, *args, lazy_commands: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands:
+            from slvg_bench.registry import import_object
+
+            return import_object(self.lazy_commands[name])
+        return super().get_command(ctx, name)
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and name not in self.list_commands(ctx) and not name.startswith("-"):
+            import difflib
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            ctx.fail(f"unknown command {name!r}.{hint} Commands: {', '.join(self.list_commands(ctx))}")
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="slvg-bench")
+def cli() -> None:
+    """Benchmark toolkit for sign-language video generation (SLVG).
+
+    Evaluate MRAA, TPSMM, DynaST and PGMM on LSA64, WLASL-2000, PHOENIX-2014T,
+    CSL-Daily and the built-in synthetic dataset synthsign with L1, SSIM,
+    LPIPS, FVD, TCD and WER.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI, turning SlvgError into one line + exit code."""
+    from slvg_bench.console import err_console
+
+    try:
+        cli.main(args=argv, prog_name="slvg-bench", standalone_mode=False)
+    except SlvgError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("[red]aborted[/]")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/] (finished work is saved; rerun the same command to resume)")
+        sys.exit(130)
+    sys.exit(0)

@@ -1,0 +1,75 @@
+"""The Animator interface every method implements, and the registry of method adapters.
+
+An Animator turns one source image and a driving video into a generated video:
+
+    animate(source: 3×H×W, driving: T×3×H×W, driving_keypoints: T×133×3 | None) -> T×3×H×W
+
+all float32 in [0, 1] (keypoints in pixels + confidence). Adapters live next to
+their models (``baselines/<m>/animator.py``, ``pgmm/animator.py``) and are
+registered here by lazy import path, so the harness never imports model
+internals and ``slvg-bench --help`` imports no torch.
+
+A :class:`MethodSpec` says how to load the method for inference
+(``load(checkpoint, device)``) and, for trainable methods, how to build it for
+the shared trainer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Protocol, runtime_checkable
+
+from slvg_bench.registry import Registry
+
+
+@runtime_checkable
+class Animator(Protocol):
+    """Generates frames; implementations run in eval mode under ``torch.no_grad()``."""
+
+    method_id: str
+
+    def animate(self, source, driving, driving_keypoints=None):
+        """source ``3×H×W``, driving ``T×3×H×W`` (float in [0,1]); returns ``T×3×H×W`` in [0,1]."""
+        ...
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """Declared facts about a method and the callables that load or build it.
+
+    Attributes:
+        id: registry id (lowercase).
+        summary: one line for ``--help`` and leaderboards.
+        load: ``load(checkpoint: str | None, device: str) -> Animator``.
+        needs_checkpoint: False for parameter-free sanity methods.
+        uses_keypoints: True when ``animate`` needs ``driving_keypoints``.
+        trainable: True when ``build`` returns a model for the shared trainer.
+        build: ``build(config) -> torch.nn.Module`` whose ``forward(batch)`` returns
+            ``(generated, {loss_name: scalar})``; None for untrainable methods.
+        config_dir: folder of YAML configs (``<dataset>.yaml``, presets).
+    """
+
+    id: str
+    summary: str
+    load: Callable
+    needs_checkpoint: bool = True
+    uses_keypoints: bool = False
+    trainable: bool = False
+    build: Optional[Callable] = None
+    config_dir: Optional[str] = None
+    extra: dict = field(default_factory=dict)
+
+
+# id -> "module:attr" of a MethodSpec
+METHODS: Registry[MethodSpec] = Registry(
+    "method",
+    {
+        "oracle": "slvg_bench.sanity_methods:ORACLE",
+        "static": "slvg_bench.sanity_methods:STATIC",
+    },
+)
+
+
+def get_method(name: str) -> MethodSpec:
+    """The spec of a registered method (unknown names list the valid ones)."""
+    return METHODS.get(name)

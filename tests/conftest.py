@@ -1,0 +1,38 @@
+"""Shared test helpers: parity-fixture location, small deterministic videos."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def parity_fixtures_dir() -> Path:
+    """``$SLVG_PARITY_FIXTURES`` or ``<repo>/../shared/fixtures`` (official-code parity data)."""
+    env = os.environ.get("SLVG_PARITY_FIXTURES")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "fixtures"
+
+
+@pytest.fixture
+def parity_fixture():
+    """``parity_fixture("tpsmm")`` -> folder, or skip with a message when absent."""
+
+    def get(name: str) -> Path:
+        folder = parity_fixtures_dir() / name
+        if not (folder / "checkpoint.pth").is_file():
+            pytest.skip(f"parity fixtures for {name!r} not found at {folder} (set SLVG_PARITY_FIXTURES)")
+        return folder
+
+    return get
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Tests never touch the user's cache: SLVG_BENCH_HOME points to a temp dir."""
+    if "SLVG_BENCH_HOME_FOR_TESTS" in os.environ:
+        monkeypatch.setenv("SLVG_BENCH_HOME", os.environ["SLVG_BENCH_HOME_FOR_TESTS"])
+    else:
+        monkeypatch.setenv("SLVG_BENCH_HOME", str(tmp_path_factory.getbasetemp() / "slvg_home"))
