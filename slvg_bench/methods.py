@@ -73,3 +73,22 @@ METHODS: Registry[MethodSpec] = Registry(
 def get_method(name: str) -> MethodSpec:
     """The spec of a registered method (unknown names list the valid ones)."""
     return METHODS.get(name)
+
+
+class TrainableModel(Protocol):
+    """What a trainable method's ``build(config)`` returns (a ``torch.nn.Module``).
+
+    The shared trainer (:mod:`slvg_bench.training`) knows nothing else about a model:
+
+    - ``forward(batch) -> (generated, losses)``: ``batch`` is the pair batch of
+      :mod:`slvg_bench.data` (keys ``source``, ``driving``: ``B×3×H×W`` float in
+      [0,1]; ``source_kp``, ``driving_kp``: ``B×133×3`` when the dataset has
+      keypoints; ``id``: list of video ids). ``generated`` is ``B×3×H×W`` in [0,1];
+      ``losses`` maps names to already-weighted scalar tensors whose sum is minimised.
+    - optional ``set_epoch(epoch)``: called at the start of every epoch (schedules
+      such as TPSMM's dropout or background-predictor start).
+    - optional ``param_groups(train_config)``: list of optimizer parameter groups
+      (default: all parameters that require grad, one group).
+    """
+
+    def forward(self, batch: dict): ...

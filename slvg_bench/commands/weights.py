@@ -1,0 +1,67 @@
+"""``slvg-bench weights``: list, add and download pretrained weight files."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def weights() -> None:
+    """Pretrained weight files: list their status, add local copies, download."""
+
+
+@weights.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
+def list_(as_json: bool) -> None:
+    """Show every known weight file with present / missing / bad-checksum / unverified."""
+    import json
+
+    from rich.table import Table
+
+    from slvg_bench import weights as W
+    from slvg_bench.console import out_console
+
+    rows = [(s, W.status(s), W.weight_path(s)) for s in W.all_specs()]
+    if as_json:
+        click.echo(json.dumps([
+            {"id": s.id, "status": st, "path": str(p), "sha256": s.sha256, "used_by": list(s.used_by)}
+            for s, st, p in rows
+        ], indent=2))
+        return
+    colour = {"present": "green", "unverified": "yellow", "missing": "red", "bad-checksum": "bold red"}
+    table = Table("id", "status", "file", "used by", "get it with")
+    for s, st, p in rows:
+        table.add_row(s.id, f"[{colour[st]}]{st}[/]", str(p), ", ".join(s.used_by),
+                      "" if st in ("present", "unverified") else W.install_hint(s))
+    out_console.print(table)
+
+
+@weights.command("add")
+@click.argument("weight_id")
+@click.argument("path", type=click.Path())
+def add(weight_id: str, path: str) -> None:
+    """Verify PATH against WEIGHT_ID's checksum and copy it into the cache."""
+    from slvg_bench import weights as W
+
+    dest = W.add(weight_id, path)
+    click.echo(f"installed {weight_id} -> {dest} (sha256 {W.cached_sha256(dest)})", err=True)
+
+
+@weights.command("download")
+@click.argument("weight_ids", nargs=-1, required=True)
+def download(weight_ids: tuple[str, ...]) -> None:
+    """Download WEIGHT_IDS from their URLs, verify and install them."""
+    from slvg_bench import weights as W
+
+    for wid in weight_ids:
+        dest = W.download(wid)
+        click.echo(f"installed {wid} -> {dest}", err=True)
+
+
+@weights.command("path")
+@click.argument("weight_id")
+def path(weight_id: str) -> None:
+    """Print where WEIGHT_ID is (or would be) installed."""
+    from slvg_bench import weights as W
+
+    click.echo(str(W.weight_path(weight_id)))

@@ -1,0 +1,256 @@
+"""Named weight files: where they come from, their checksums, and the local cache.
+
+Every pretrained file the toolkit uses is declared once in
+:mod:`slvg_bench.weights_catalog` as a :class:`WeightSpec` (id ``arch.tag``,
+file name, URLs or manual instructions, checksum, licence, origin, users).
+Files live in ``$SLVG_BENCH_HOME/weights/`` except torchvision files, which go
+where ``torch.hub`` looks (``$TORCH_HOME/hub/checkpoints``) so torchvision and
+the ``lpips`` package find them too.
+
+Checksums are always verified: a full sha256, or the sha256 prefix that
+upstream publishes in the file name (torchvision, OpenMMLab). A file whose
+upstream publishes no checksum is accepted and its sha256 recorded next to it.
+A missing file raises :class:`~slvg_bench.errors.WeightsUnavailableError`
+naming the file and the command that installs it; callers that compute
+optional metrics turn that into an "unavailable" result, never a 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from slvg_bench import paths
+from slvg_bench.errors import SlvgError, WeightsUnavailableError
+from slvg_bench.registry import Registry
+
+Status = Literal["present", "missing", "bad-checksum", "unverified"]
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    """A pretrained weight file, declared as data.
+
+    Attributes:
+        id: ``arch.tag`` (lowercase), e.g. ``alexnet.imagenet-torchvision``.
+        filename: name of the file in the cache.
+        urls: direct download URLs, tried in order (empty: manual download only).
+        sha256: full hex digest, or a published prefix (>= 8 hex digits); None when
+            upstream publishes none (the digest is then recorded on first install).
+        license: licence note; origin: who made it and how.
+        used_by: metric/method ids that need it.
+        manual: how to get the file by hand when there is no direct URL.
+        location: ``"cache"`` (``$SLVG_BENCH_HOME/weights``) or ``"torch_hub"``.
+        produced_by: for files trained by this toolkit, the command that makes them.
+    """
+
+    id: str
+    filename: str
+    urls: tuple[str, ...] = ()
+    sha256: str | None = None
+    license: str = "unknown"
+    origin: str = ""
+    used_by: tuple[str, ...] = ()
+    manual: str | None = None
+    location: Literal["cache", "torch_hub"] = "cache"
+    produced_by: str | None = None
+    size_bytes: int | None = None
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+WEIGHTS: Registry[WeightSpec] = Registry("weight")
+
+
+def register(spec: WeightSpec) -> WeightSpec:
+    """Add a spec to the registry (used by the catalog)."""
+    if spec.sha256 is not None and (len(spec.sha256) < 8 or any(c not in "0123456789abcdef" for c in spec.sha256)):
+        raise ValueError(f"weight {spec.id!r}: sha256 must be lowercase hex of length >= 8")
+    WEIGHTS.register(spec.id, spec)
+    return spec
+
+
+def _ensure_catalog() -> None:
+    import slvg_bench.weights_catalog  # noqa: F401  (registers the built-in specs)
+
+
+def get_spec(weight_id: str) -> WeightSpec:
+    _ensure_catalog()
+    return WEIGHTS.get(weight_id)
+
+
+def all_specs() -> list[WeightSpec]:
+    _ensure_catalog()
+    return [WEIGHTS.get(n) for n in WEIGHTS.names()]
+
+
+def torch_hub_checkpoints_dir() -> Path:
+    """Where torch.hub (and thus torchvision/lpips) looks for downloaded checkpoints."""
+    torch_home = os.environ.get("TORCH_HOME")
+    if torch_home:
+        return Path(torch_home).expanduser() / "hub" / "checkpoints"
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(xdg) / "torch" / "hub" / "checkpoints"
+
+
+def weight_path(spec: WeightSpec | str) -> Path:
+    """The path the file has (or would have) in the cache."""
+    spec = get_spec(spec) if isinstance(spec, str) else spec
+    folder = torch_hub_checkpoints_dir() if spec.location == "torch_hub" else paths.weights_dir()
+    return folder / spec.filename
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256.json")
+
+
+def cached_sha256(path: str | Path) -> str:
+    """sha256 of a file, cached in a sidecar keyed by size and mtime (files are 50–200 MB)."""
+    path = Path(path)
+    st = path.stat()
+    side = _sidecar(path)
+    if side.is_file():
+        try:
+            rec = json.loads(side.read_text())
+            if rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns:
+                return rec["sha256"]
+        except (ValueError, KeyError):
+            pass
+    digest = sha256_file(path)
+    try:
+        side.write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+    except OSError:  # read-only cache: hashing again next time is fine
+        pass
+    return digest
+
+
+def checksum_matches(spec: WeightSpec, digest: str) -> bool:
+    return spec.sha256 is None or digest.startswith(spec.sha256)
+
+
+def status(spec: WeightSpec | str) -> Status:
+    """present / missing / bad-checksum / unverified (present, but upstream publishes no checksum)."""
+    spec = get_spec(spec) if isinstance(spec, str) else spec
+    path = weight_path(spec)
+    if not path.is_file():
+        return "missing"
+    digest = cached_sha256(path)
+    if not checksum_matches(spec, digest):
+        return "bad-checksum"
+    return "present" if spec.sha256 else "unverified"
+
+
+def install_hint(spec: WeightSpec) -> str:
+    """The one command (or two) that puts the file in place."""
+    if spec.produced_by:
+        return f"`{spec.produced_by}`"
+    add = f"`slvg-bench weights add {spec.id} /path/to/{spec.filename}`"
+    if spec.urls:
+        return f"`slvg-bench weights download {spec.id}` (or offline: {add})"
+    return f"{add} after downloading it by hand: {spec.manual or 'see docs/weights.md'}"
+
+
+def require(weight_id: str) -> Path:
+    """Path of a verified weight file, or :class:`WeightsUnavailableError` saying how to get it."""
+    spec = get_spec(weight_id)
+    path = weight_path(spec)
+    st = status(spec)
+    if st == "missing":
+        raise WeightsUnavailableError(
+            f"weight {spec.id!r} (file {spec.filename}"
+            + (f", sha256 {spec.sha256}…" if spec.sha256 else "")
+            + f") is not installed at {path}; install it with {install_hint(spec)}"
+        )
+    if st == "bad-checksum":
+        raise WeightsUnavailableError(
+            f"weight {spec.id!r} at {path} has sha256 {cached_sha256(path)} but {spec.sha256}… was expected; "
+            f"delete it and reinstall with {install_hint(spec)}"
+        )
+    return path
+
+
+def record_digest(spec: WeightSpec, path: Path) -> str:
+    """sha256 of an installed file, for run provenance."""
+    return cached_sha256(path)
+
+
+def _atomic_copy_verified(spec: WeightSpec, fill) -> Path:
+    """Write via ``fill(tmp_path)`` into a temp file, verify, then rename into place."""
+    dest = weight_path(spec)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        fill(tmp)
+        digest = sha256_file(tmp)
+        if not checksum_matches(spec, digest):
+            raise SlvgError(
+                f"weight {spec.id!r}: the file has sha256 {digest} but {spec.sha256}… was expected "
+                f"(wrong file or corrupted download); nothing was installed"
+            )
+        os.replace(tmp, dest)
+        st = dest.stat()
+        _sidecar(dest).write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+        return dest
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def add(weight_id: str, source: str | Path) -> Path:
+    """Install a local copy of a weight file after verifying its checksum."""
+    spec = get_spec(weight_id)
+    source = Path(source)
+    if not source.is_file():
+        raise SlvgError(f"cannot add weight {spec.id!r}: {str(source)!r} is not a file")
+    return _atomic_copy_verified(spec, lambda tmp: shutil.copyfile(source, tmp))
+
+
+def download(weight_id: str, progress: bool = True, timeout: float = 60.0) -> Path:
+    """Download a weight file from its URLs (in order), verify, install atomically."""
+    import urllib.error
+    import urllib.request
+
+    spec = get_spec(weight_id)
+    if not spec.urls:
+        raise SlvgError(f"weight {spec.id!r} has no direct download URL; {install_hint(spec)}")
+    errors = []
+    for url in spec.urls:
+
+        def fill(tmp: Path, url: str = url) -> None:
+            with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+                total = int(response.headers.get("Content-Length") or 0) or None
+                if progress:
+                    from slvg_bench.console import make_progress
+
+                    with make_progress(transient=True) as bar:
+                        task = bar.add_task(f"download {spec.filename}", total=total)
+                        while block := response.read(1 << 20):
+                            out.write(block)
+                            bar.advance(task, len(block))
+                else:
+                    shutil.copyfileobj(response, out)
+
+        try:
+            return _atomic_copy_verified(spec, fill)
+        except (urllib.error.URLError, OSError, TimeoutError) as e:
+            errors.append(f"{url}: {e}")
+    raise SlvgError(
+        f"could not download weight {spec.id!r} ({'; '.join(errors)}); offline, install a local copy with "
+        f"`slvg-bench weights add {spec.id} /path/to/{spec.filename}`"
+    )

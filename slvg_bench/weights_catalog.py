@@ -1,0 +1,53 @@
+"""The catalog of every pretrained weight file the toolkit knows (declared data, no code).
+
+Ids are ``arch.tag``. sha256 values that are 8 hex digits are the prefixes that
+upstream embeds in the file names (torchvision, OpenMMLab); None means upstream
+publishes no checksum (the digest is recorded on install and in provenance).
+Add an entry here when a module needs a new file; ``slvg-bench weights list``
+shows them all.
+"""
+
+from slvg_bench.weights import WeightSpec, register
+
+TORCHVISION_LICENSE = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use"
+
+register(WeightSpec(
+    id="alexnet.imagenet-torchvision",
+    filename="alexnet-owt-7be5be79.pth",
+    urls=("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",),
+    sha256="7be5be79",
+    license=TORCHVISION_LICENSE,
+    origin="torchvision AlexNet (one weird trick) trained on ImageNet; the LPIPS-alex backbone",
+    used_by=("lpips-alex",),
+    location="torch_hub",
+))
+register(WeightSpec(
+    id="vgg16.imagenet-torchvision",
+    filename="vgg16-397923af.pth",
+    urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
+    sha256="397923af",
+    license=TORCHVISION_LICENSE,
+    origin="torchvision VGG-16 trained on ImageNet; the LPIPS-vgg backbone",
+    used_by=("lpips-vgg",),
+    location="torch_hub",
+))
+register(WeightSpec(
+    id="vgg19.imagenet-torchvision",
+    filename="vgg19-dcbb9e9d.pth",
+    urls=("https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",),
+    sha256="dcbb9e9d",
+    license=TORCHVISION_LICENSE,
+    origin="torchvision VGG-19 trained on ImageNet; the perceptual loss of TPSMM/MRAA/PGMM/DynaST",
+    used_by=("tpsmm", "mraa", "pgmm", "dynast"),
+    location="torch_hub",
+))
+register(WeightSpec(
+    id="resnet18.imagenet-torchvision",
+    filename="resnet18-f37072fd.pth",
+    urls=("https://download.pytorch.org/models/resnet18-f37072fd.pth",),
+    sha256="f37072fd",
+    license=TORCHVISION_LICENSE,
+    origin="torchvision ResNet-18 trained on ImageNet; CorrNet's backbone initialisation",
+    used_by=("corrnet",),
+    location="torch_hub",
+))
