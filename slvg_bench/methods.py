@@ -46,7 +46,11 @@ class MethodSpec:
         trainable: True when ``build`` returns a model for the shared trainer.
         build: ``build(config) -> torch.nn.Module`` whose ``forward(batch)`` returns
             ``(generated, {loss_name: scalar})``; None for untrainable methods.
-        config_dir: folder of YAML configs (``<dataset>.yaml``, presets).
+        config_cls: ``"module:Class"`` of the method's config dataclass (it nests a
+            :class:`~slvg_bench.train_config.TrainConfig` as field ``train``).
+        config_dir: folder of YAML configs: ``<dataset>.yaml`` and ``<dataset>-<preset>.yaml``
+            (e.g. ``synthsign-quick.yaml``). Resolution order for training: dataclass defaults
+            <- ``<dataset>.yaml`` <- ``<dataset>-<preset>.yaml`` <- ``--config FILE`` <- ``--set k=v``.
     """
 
     id: str
@@ -56,6 +60,7 @@ class MethodSpec:
     uses_keypoints: bool = False
     trainable: bool = False
     build: Optional[Callable] = None
+    config_cls: Optional[str] = None
     config_dir: Optional[str] = None
     extra: dict = field(default_factory=dict)
 

@@ -1,0 +1,29 @@
+"""The training hyper-parameters every trainable method shares (nested in each method's config).
+
+Defaults follow the paper's recipe (§4.1: Adam, lr 2e-4, ×0.1 at epochs 60 and
+90, 100 epochs, 5 pairs per video per epoch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 100
+    lr: float = 2e-4
+    milestones: tuple = (60, 90)  # epochs at which lr *= gamma
+    gamma: float = 0.1
+    adam_betas: tuple = (0.5, 0.999)  # FOMM/TPSMM/MRAA use beta1 = 0.5
+    weight_decay: float = 0.0
+    batch_size: int = 8
+    pairs_per_video: int = 5  # the FOMM "num_repeats": pairs drawn per video per epoch
+    num_workers: int = 2
+    checkpoint_every: int = 500  # steps
+    log_every: int = 10  # steps
+    seed: int = 0
+    amp: bool = True  # mixed precision, used on CUDA only
+    max_steps: Optional[int] = None  # stop early (quick looks, tests)
+    grad_clip: Optional[float] = None
