@@ -1,0 +1,1 @@
+"""Datasets: adapters for the real datasets, the built-in synthetic dataset, preprocessing."""
