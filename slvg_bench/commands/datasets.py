@@ -126,6 +126,7 @@ def prepare(name, data_root, resolution, keypoints, workers, device, codec, over
     from slvg_bench.data.registry import adapter_class
 
     crop = load_config(CropConfig, dataclasses.asdict(adapter_class(name).default_crop(resolution)), overrides=overrides)
+    crop.validate()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = run_prepare(name, data_root=data_root, keypoints=keypoints, crop=crop, codec=codec,

@@ -6,7 +6,8 @@ box (:func:`slvg_bench.data.crop.signer_box`), crop and resize every frame, map
 the keypoints into the crop, and write one clip file atomically.
 
 - Parallel: ``workers`` spawned processes (default: up to 4, at most the CPU
-  count; 1 = in this process); a progress bar on stderr.
+  count, and in-process for fewer than 16 videos or with a keypoint
+  estimator; 1 = in this process); a progress bar on stderr.
 - Resumable: a clip file that exists and matches its header is kept, so an
   interrupted run continues where it stopped; the index and ``meta.json``
   (``complete: true``) are written last.
@@ -36,6 +37,7 @@ from slvg_bench.data.locking import file_lock
 from slvg_bench.data.sample import Sample
 from slvg_bench.errors import DatasetError, SlvgError
 
+SPAWN_MIN_JOBS = 16  # below this many videos, the default is to work in-process
 INDEX_COLUMNS = (
     "id", "split", "signer", "glosses", "n_frames", "height", "width", "fps", "file", "has_keypoints",
     "box_x0", "box_y0", "box_side", "src_height", "src_width", "source", "meta", "status", "error",
@@ -212,11 +214,11 @@ def prepare(
         workers: processes (None: :func:`default_workers`; 1: in this process).
         spec: a ready :class:`~slvg_bench.data.cache.CacheSpec` (overrides the options above).
     """
-    import warnings
-
     from slvg_bench.data.registry import get_adapter
 
     start = time.time()
+    if crop is not None:
+        crop.validate()
     adapter = get_adapter(name, data_root)
     if spec is None:
         kp = keypoints or (KP_DATASET if adapter.has_keypoints else KP_NONE)
@@ -227,9 +229,7 @@ def prepare(
 
         load_estimator(estimator, device)
     scan = adapter.scan()
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        adapter.check_counts(scan)
+    adapter.check_counts(scan)
     folder = spec.folder()
     folder.mkdir(parents=True, exist_ok=True)
     with file_lock(folder / ".lock"):
@@ -248,9 +248,10 @@ def prepare(
             else:
                 jobs.append(s)
         reused = len(rows)
-        n_workers = min(workers or default_workers(), max(1, len(jobs)))
-        if estimator and workers is None:
-            n_workers = 1  # one model in memory unless asked otherwise
+        if workers is None:  # a few videos are not worth starting processes; one model in memory
+            n_workers = 1 if estimator or len(jobs) < SPAWN_MIN_JOBS else default_workers()
+        else:
+            n_workers = min(workers, max(1, len(jobs)))
         rows += _run_jobs(jobs, spec, folder, n_workers, progress, estimator, device)
         failed = [Failure(r["id"], r["split"], r["error"]) for r in rows if r["status"] != "ok"]
         _write_index(folder, rows, adapter.splits)
