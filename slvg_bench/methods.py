@@ -71,6 +71,7 @@ METHODS: Registry[MethodSpec] = Registry(
     {
         "oracle": "slvg_bench.sanity_methods:ORACLE",
         "static": "slvg_bench.sanity_methods:STATIC",
+        "tpsmm": "baselines.tpsmm.animator:SPEC",
     },
 )
 

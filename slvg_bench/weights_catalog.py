@@ -51,3 +51,29 @@ register(WeightSpec(
     used_by=("corrnet",),
     location="torch_hub",
 ))
+
+# --- TPSMM official checkpoints (baselines/tpsmm; converted on load by baselines/tpsmm/convert.py) ---
+_TPSMM_MANUAL = (
+    "download {f} from the official TPSMM release linked in the README of "
+    "https://github.com/yoyo-nb/Thin-Plate-Spline-Motion-Model (Google Drive folder "
+    "https://drive.google.com/drive/folders/1pNDo1ODQIb5HVObRtCmubqJikmR7VVLT or Yandex "
+    "https://disk.yandex.com/d/bWopgbGj1ZUV1w)"
+)
+for _setup, _file, _res, _what in (
+    ("vox", "vox.pth.tar", 256, "VoxCeleb faces"),
+    ("taichi", "taichi.pth.tar", 256, "TaiChiHD full bodies"),
+    ("ted", "ted.pth.tar", 384, "TED-talks upper bodies"),
+    ("mgif", "mgif.pth.tar", 256, "MGif cartoon animals"),
+):
+    register(WeightSpec(
+        id=f"tpsmm.{_setup}{_res}-official",
+        filename=_file,
+        sha256=None,  # upstream publishes no checksum; recorded on install
+        license="MIT (repository licence; no separate licence stated for the weights)",
+        origin=f"official TPSMM checkpoint trained on {_what} at {_res}×{_res} (yoyo-nb, CVPR 2022)",
+        used_by=("tpsmm",),
+        manual=_TPSMM_MANUAL.format(f=_file),
+        notes="converted to slvg-bench modules on load (baselines/tpsmm/convert.py)",
+        extra={"setup": _setup, "image_size": _res},
+    ))
+del _setup, _file, _res, _what
