@@ -25,6 +25,7 @@ measured from the image edges, so pixel-index coordinates are ``x·W - 0.5``.
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -77,6 +78,9 @@ FACE_MESH_TO_IBUG68: tuple[int, ...] = (
 
 
 def _import_mediapipe():
+    import os
+
+    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ INFO/WARNING lines on stderr
     try:
         import mediapipe as mp
     except ImportError as e:
@@ -162,7 +166,8 @@ class MediaPipeHolistic(PoseEstimator):
         h, w = frames.shape[-2:]
         images = self._prepare(frames.detach().float())
         out = np.zeros((len(images), NUM_KEYPOINTS, 3), dtype=np.float32)
-        with self._mp.solutions.holistic.Holistic(**self.options) as holistic:
+        with warnings.catch_warnings(), self._mp.solutions.holistic.Holistic(**self.options) as holistic:
+            warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
             for t, image in enumerate(images):
                 out[t] = holistic_to_wholebody(holistic.process(image), w, h)
         return torch.from_numpy(out).to(frames.device)
