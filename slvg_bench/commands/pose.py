@@ -29,17 +29,22 @@ def list_() -> None:
     from slvg_bench.console import out_console
     from slvg_bench.pose.estimators import ESTIMATORS
 
-    table = Table("estimator", "differentiable", "heatmaps", "weights", "status")
+    table = Table("estimator", "differentiable", "heatmaps", "weights")
+    hints = []
     for name in ESTIMATORS.names():
         try:
             cls = ESTIMATORS.get(name)
         except Exception as e:  # noqa: BLE001  (an optional dependency is missing)
-            table.add_row(name, "?", "?", "-", f"[red]unavailable[/]: {e}")
+            table.add_row(name, "?", "?", "unavailable")
+            hints.append(f"{name}: {e}")
             continue
-        st = weights.status(cls.weight_id) if cls.weight_id else "-"
-        table.add_row(name, "yes" if cls.differentiable else "no", "yes" if cls.has_heatmaps else "no",
-                      cls.weight_id or "-", st if st != "missing" else f"missing: {weights.install_hint(weights.get_spec(cls.weight_id))}")  # fmt: skip
+        st = weights.status(cls.weight_id) if cls.weight_id else "none needed"
+        if st == "missing":
+            hints.append(f"{name}: {weights.install_hint(weights.get_spec(cls.weight_id))}")
+        table.add_row(name, "yes" if cls.differentiable else "no", "yes" if cls.has_heatmaps else "no", st)
     out_console.print(table)
+    for hint in hints:
+        out_console.print(hint, soft_wrap=True, highlight=False)
 
 
 @pose.command("estimate")
@@ -54,9 +59,10 @@ def estimate(video: str, name: str, out: str, overlay: str | None, device: str |
 
     import numpy as np
 
-    from slvg_bench.pose.estimators import load_estimator
+    from slvg_bench.pose.estimators import ESTIMATORS, load_estimator
     from slvg_bench.video import read_video, video_info, write_video
 
+    ESTIMATORS.check(name)  # a typo fails before decoding the video
     frames = read_video(video)
     kp = load_estimator(name, device=device).estimate(frames).cpu().numpy().astype(np.float32)
     Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -84,9 +84,33 @@ def photometric(frames: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) ->
     return x.clamp(0, 1)
 
 
-def augment(
-    frames: torch.Tensor, keypoints: torch.Tensor, cfg: AugmentConfig, g: torch.Generator
+def random_crop(
+    frames: torch.Tensor, keypoints: torch.Tensor, size: int, g: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Geometric then photometric augmentation; see the module docstring."""
+    """One random ``size×size`` window per sample; keypoints shifted, those outside get confidence 0."""
+    b, _, h, w = frames.shape
+    if size >= h and size >= w:
+        return frames, keypoints
+    size_h, size_w = min(size, h), min(size, w)
+    y0 = torch.randint(0, h - size_h + 1, (b,), generator=g)
+    x0 = torch.randint(0, w - size_w + 1, (b,), generator=g)
+    rows = (y0[:, None] + torch.arange(size_h))[:, None, :, None].expand(b, frames.shape[1], size_h, w)
+    out = frames.gather(2, rows.to(frames.device))
+    cols = (x0[:, None] + torch.arange(size_w))[:, None, None, :].expand(b, frames.shape[1], size_h, size_w)
+    out = out.gather(3, cols.to(frames.device))
+    kp = keypoints.clone()
+    kp[..., 0] -= x0[:, None].to(kp)
+    kp[..., 1] -= y0[:, None].to(kp)
+    inside = (kp[..., 0] >= 0) & (kp[..., 0] <= size_w - 1) & (kp[..., 1] >= 0) & (kp[..., 1] <= size_h - 1)
+    kp[..., 2] = kp[..., 2] * inside
+    return out, kp
+
+
+def augment(
+    frames: torch.Tensor, keypoints: torch.Tensor, cfg: AugmentConfig, g: torch.Generator, crop: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Geometric augmentation, an optional random ``crop×crop`` window, then photometric; see the module docstring."""
     frames, keypoints = geometric(frames, keypoints, cfg, g)
+    if crop is not None:
+        frames, keypoints = random_crop(frames, keypoints, crop, g)
     return photometric(frames, cfg, g), keypoints

@@ -40,6 +40,9 @@ class PoseTrainConfig:
     lr: float = 2e-3
     final_lr_fraction: float = 0.02  # cosine decay from lr to lr·fraction
     sigma: float = 1.0  # Gaussian target, heatmap pixels (stride 4: 4 frame pixels)
+    # train on random crop×crop windows of the (augmented) frames: same scale, ~half the compute
+    # of full frames; the network is fully convolutional and sees whole frames at inference
+    crop: int | None = 96
     frame_stride: int = 2  # use every n-th training frame (neighbouring frames are near-duplicates)
     max_minutes: float | None = None  # stop early when the time is up (the report says so)
     seed: int = 0
@@ -122,10 +125,10 @@ def train_posenet(
             log(f"time budget of {cfg.max_minutes} min reached after {step} steps")
             break
         idx = torch.randint(len(frames_t), (cfg.batch_size,), generator=g)
-        x, kp = augment(frames_t[idx].float() / 255, kps_t[idx].clone(), cfg.augment, g)
+        x, kp = augment(frames_t[idx].float() / 255, kps_t[idx].clone(), cfg.augment, g, crop=cfg.crop)
         for group in opt.param_groups:
             group["lr"] = _lr_at(step, cfg)
-        loss = heatmap_loss(model(x.to(device)), kp.to(device), (size, size), cfg.sigma)
+        loss = heatmap_loss(model(x.to(device)), kp.to(device), tuple(x.shape[-2:]), cfg.sigma)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

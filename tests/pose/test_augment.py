@@ -46,3 +46,20 @@ def test_photometric_keeps_range_and_shape():
     a = augment(frames, torch.zeros(6, 133, 3), cfg, torch.Generator().manual_seed(3))
     b = augment(frames, torch.zeros(6, 133, 3), cfg, torch.Generator().manual_seed(3))
     assert torch.equal(a[0], b[0])  # seeded -> reproducible
+
+
+def test_random_crop_moves_keypoints_with_the_window():
+    from slvg_bench.pose.augment import random_crop
+
+    frames, kp = planted(6)
+    out, moved = random_crop(frames, kp, 32, torch.Generator().manual_seed(0))
+    assert out.shape == (6, 3, 32, 32)
+    for i in range(6):
+        if moved[i, 9, 2] > 0:
+            x, y = moved[i, 9, :2].long().tolist()
+            assert out[i, 0, y, x] == 1.0
+        else:  # the dot's centre fell outside the window
+            mx, my = moved[i, 9, :2].tolist()
+            assert not (0 <= mx <= 31 and 0 <= my <= 31)
+    same, kp_same = random_crop(frames, kp, 100, torch.Generator())
+    assert same is frames and kp_same is kp
