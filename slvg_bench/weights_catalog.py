@@ -77,3 +77,23 @@ for _setup, _file, _res, _what in (
         extra={"setup": _setup, "image_size": _res},
     ))
 del _setup, _file, _res, _what
+# --- pose estimators (slvg_bench/pose, issue 6) ---
+register(WeightSpec(
+    id="hrnet-w32.coco-wholebody-256x192",
+    filename="hrnet_w32_coco_wholebody_256x192-853765cd_20200918.pth",
+    urls=("https://download.openmmlab.com/mmpose/top_down/hrnet/hrnet_w32_coco_wholebody_256x192-853765cd_20200918.pth",),
+    sha256="853765cd",
+    license="Apache-2.0 (MMPose model zoo); trained on COCO-WholeBody",
+    origin="MMPose 0.x top-down HRNet-W32 trained on COCO-WholeBody at 256x192 (Jin et al., ECCV 2020); "
+           "the paper's pose estimator P_e",
+    used_by=("hrnet-w32-wholebody", "pgmm"),
+))
+register(WeightSpec(
+    id="posenet.synthsign",
+    filename="posenet-synthsign.pt",
+    sha256=None,
+    license="MIT (trained by slvg-bench on the synthetic synthsign dataset)",
+    origin="small heatmap network trained by slvg-bench on synthsign's exact keypoints",
+    used_by=("posenet-synthsign", "pgmm"),
+    produced_by="slvg-bench pose train --dataset synthsign",
+))

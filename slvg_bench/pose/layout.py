@@ -64,14 +64,17 @@ FINGERTIPS = tuple(hand_index(s, f"{f}4") for s in ("left", "right") for f in ("
 # The 36 points PGMM feeds its PoseNet (paper §4.1 says "36 heatmaps of pose points" but
 # not which). Sign language is carried by the hands, the face's mouth and brows, and the
 # arms that place the hands, so the subset is: the 7 upper-body points that fix where the
-# hands are (nose, both shoulders, elbows, wrists), 11 points per hand — wrist, and the
-# MCP joint and tip of every finger plus the thumb's IP — which together fix the handshape
-# (which fingers are extended, spread, or closed), and 7 face points for non-manual
+# hands are (nose, both shoulders, elbows, wrists), 11 points per hand — the wrist, and the
+# MCP (knuckle) joint and the tip of each of the five digits — which together fix the
+# handshape (which digits are extended, spread or closed: tip vs knuckle) and the palm's
+# orientation (the index and pinky knuckles span the palm), and 7 face points for non-manual
 # markers: both brow centres (raise/furrow), the mouth corners and upper/lower lip centres
 # (mouthing) and the chin (head nod). 7 + 2·11 + 7 = 36. Lower-body and feet points are
 # out of frame in sign-language crops, and the remaining face contour points carry
 # identity rather than signing.
-_HAND11 = ("wrist", "thumb2", "thumb3", "thumb4", "index1", "index4", "middle1", "middle4", "ring1", "ring4", "pinky4")
+# COCO-WholeBody hand order per digit is 1..4 = base..tip; the thumb's "1" is its CMC joint
+# (inside the palm), so its knuckle (MCP) is "thumb2"; for the fingers "1" is the MCP.
+_HAND11 = ("wrist", "thumb2", "thumb4", "index1", "index4", "middle1", "middle4", "ring1", "ring4", "pinky1", "pinky4")
 SIGN36 = (
     (0, 5, 6, 7, 8, 9, 10)
     + tuple(hand_index("left", p) for p in _HAND11)
