@@ -53,6 +53,14 @@ def dropout_softmax(logits: torch.Tensor, p: float, generator: Optional[torch.Ge
     return x_exp / (x_exp.sum(dim=1, keepdim=True) + 1e-6)
 
 
+def combine_transformations(transformations: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """``Σ_k M_k·T_k``: ``B×(K+1)×h×w×2`` grids and ``B×(K+1)×h×w`` weights -> flow ``B×h×w×2``.
+
+    Summed in the official order (transform axis first).
+    """
+    return (transformations.permute(0, 1, 4, 2, 3) * weights.unsqueeze(2)).sum(dim=1).permute(0, 2, 3, 1)
+
+
 class DenseMotionNetwork(nn.Module):
     """Optical flow + occlusion masks from K TPS transformations and an affine background.
 
@@ -66,7 +74,7 @@ class DenseMotionNetwork(nn.Module):
 
     def __init__(self, block_expansion: int, num_blocks: int, max_features: int, num_tps: int,
                  num_channels: int = 3, scale_factor: float = 0.25, bg: bool = False, multi_mask: bool = True,
-                 kp_variance: float = 0.01, **_unused):
+                 kp_variance: float = 0.01, heads: bool = True, **_unused):
         super().__init__()
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
@@ -79,7 +87,9 @@ class DenseMotionNetwork(nn.Module):
         self.hourglass = Hourglass(block_expansion, in_features, num_blocks, max_features, norm="instance")
         levels = self.hourglass.level_channels
         last = levels[-1]
-        self.maps = nn.Conv2d(last, num_tps + 1, kernel_size=(7, 7), padding=(3, 3))
+        self.heads = heads
+        if heads:
+            self.maps = nn.Conv2d(last, num_tps + 1, kernel_size=(7, 7), padding=(3, 3))
         if multi_mask:
             self.up_nums = int(math.log(1 / scale_factor, 2))
             n_from_levels = OCCLUSION_NUM - self.up_nums
@@ -93,10 +103,13 @@ class DenseMotionNetwork(nn.Module):
             )
             channels = [levels[len(levels) - n_from_levels + i] for i in range(n_from_levels)]
             channels += [last // 2 ** (i + 1) for i in range(self.up_nums)]
-            self.occlusion = nn.ModuleList([nn.Conv2d(c, 1, kernel_size=(7, 7), padding=(3, 3)) for c in channels])
         else:
             self.up_nums = 0
-            self.occlusion = nn.ModuleList([nn.Conv2d(last, 1, kernel_size=(7, 7), padding=(3, 3))])
+            channels = [last]
+        #: channels of :meth:`motion_features`' ``features`` (coarse to fine)
+        self.feature_channels = channels
+        if heads:
+            self.occlusion = nn.ModuleList([nn.Conv2d(c, 1, kernel_size=(7, 7), padding=(3, 3)) for c in channels])
 
     # -- the stages, public so that tests, PGMM and visualisations can call them -------------------------
     def downsample(self, source_image: torch.Tensor) -> torch.Tensor:
@@ -131,6 +144,33 @@ class DenseMotionNetwork(nn.Module):
         out = warp(src, transformations.reshape(bs * n, h, w, 2), align_corners=TPSMM_ALIGN_CORNERS)
         return out.view(bs, n, c, h, w)
 
+    def motion_features(self, source_down: torch.Tensor, kp_driving: torch.Tensor, kp_source: torch.Tensor,
+                        bg_param: Optional[torch.Tensor] = None) -> dict:
+        """Everything before the flow and occlusion heads (steps 1–4 and the extra up-blocks).
+
+        Returns a dict with ``heatmap_representation``, ``transformations``
+        ``B×(K+1)×h×w×2``, ``deformed_source``, ``hourglass_levels`` and ``features``: the
+        maps the occlusion heads read, coarse to fine (resolutions ``H/8, H/4, H/2, H``
+        with multi_mask; channels :attr:`feature_channels`). PGMM reads its per-scale
+        motion features from here.
+        """
+        bs, _, h, w = source_down.shape
+        heatmap = self.heatmap_representation(source_down, kp_driving, kp_source)
+        transformations = self.transformations(source_down, kp_driving, kp_source, bg_param)
+        deformed = self.deformed_sources(source_down, transformations)
+        levels = self.hourglass(torch.cat([heatmap, deformed.view(bs, -1, h, w)], dim=1), return_all=True)
+        if self.multi_mask:
+            n_from_levels = OCCLUSION_NUM - self.up_nums
+            features = [levels[len(levels) - n_from_levels + i] for i in range(n_from_levels)]
+            out = levels[-1]
+            for i in range(self.up_nums):
+                out = self.up[i](out)
+                features.append(out)
+        else:
+            features = [levels[-1]]
+        return {"heatmap_representation": heatmap, "transformations": transformations,
+                "deformed_source": deformed, "hourglass_levels": levels, "features": features}
+
     def forward(self, source_image: torch.Tensor, kp_driving: torch.Tensor, kp_source: torch.Tensor,
                 bg_param: Optional[torch.Tensor] = None, dropout_flag: bool = False, dropout_p: float = 0.0,
                 *, source_down: Optional[torch.Tensor] = None) -> dict:
@@ -152,31 +192,20 @@ class DenseMotionNetwork(nn.Module):
         """
         if source_down is None:
             source_down = self.downsample(source_image)
-        bs, _, h, w = source_down.shape
-        heatmap = self.heatmap_representation(source_down, kp_driving, kp_source)
-        transformations = self.transformations(source_down, kp_driving, kp_source, bg_param)
-        deformed = self.deformed_sources(source_down, transformations)
-        levels = self.hourglass(torch.cat([heatmap, deformed.view(bs, -1, h, w)], dim=1), return_all=True)
+        if not self.heads:
+            raise RuntimeError("DenseMotionNetwork built with heads=False has no flow/occlusion heads; "
+                               "use motion_features()")
+        m = self.motion_features(source_down, kp_driving, kp_source, bg_param)
+        transformations, levels = m["transformations"], m["hourglass_levels"]
+        heatmap, deformed = m["heatmap_representation"], m["deformed_source"]
 
         logits = self.maps(levels[-1])
         if dropout_flag:
             maps = dropout_softmax(logits, dropout_p)
         else:
             maps = F.softmax(logits, dim=1)
-        # Σ_k M_k·T_k, summed in the official order (transform axis first)
-        deformation = (transformations.permute(0, 1, 4, 2, 3) * maps.unsqueeze(2)).sum(dim=1).permute(0, 2, 3, 1)
-
-        occlusion = []
-        if self.multi_mask:
-            n_from_levels = OCCLUSION_NUM - self.up_nums
-            for i in range(n_from_levels):
-                occlusion.append(torch.sigmoid(self.occlusion[i](levels[len(levels) - n_from_levels + i])))
-            out = levels[-1]
-            for i in range(self.up_nums):
-                out = self.up[i](out)
-                occlusion.append(torch.sigmoid(self.occlusion[n_from_levels + i](out)))
-        else:
-            occlusion.append(torch.sigmoid(self.occlusion[0](levels[-1])))
+        deformation = combine_transformations(transformations, maps)
+        occlusion = [torch.sigmoid(head(f)) for head, f in zip(self.occlusion, m["features"])]
 
         return {
             "source_down": source_down,
