@@ -70,6 +70,7 @@ METHODS: Registry[MethodSpec] = Registry(
     "method",
     {
         "oracle": "slvg_bench.sanity_methods:ORACLE",
+        "pgmm": "pgmm.animator:SPEC",
         "static": "slvg_bench.sanity_methods:STATIC",
         "tpsmm": "baselines.tpsmm.animator:SPEC",
     },

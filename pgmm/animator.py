@@ -1,0 +1,164 @@
+"""PGMM behind the :class:`slvg_bench.methods.Animator` interface, and its :class:`MethodSpec`.
+
+Inference (paper §3.3): the source's image features and keypoints are computed once;
+for every batch of driving frames, the motion from (source, driving) and the pose
+features of each driving frame feed the generator. Modes:
+
+- ``standard`` (reconstruction): driving keypoints as detected, background transform
+  from ``bg_predictor`` when present;
+- ``relative`` (cross-person): TPSMM's relative keypoint transfer; the pose features
+  are the driving frame's own (the paper's cross-person setting).
+
+Pose heatmaps come from ``driving_keypoints`` (``T×133×3``, pixels of the driving
+frames) when the model was trained with ``pose.source = keypoints``, else from the
+pose estimator P_e. ``animate(..., intermediates=True)`` also returns the maps of the
+paper's Fig. 7: flow magnitude, CMM occlusion, and |output − output without PFM|.
+
+This module imports no torch at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from slvg_bench.methods import MethodSpec
+
+MODES = ("standard", "relative")
+
+
+class PGMMAnimator:
+    """Generates ``T×3×H×W`` frames in [0, 1] from a source image and a driving video."""
+
+    method_id = "pgmm"
+
+    def __init__(self, model, config, device: str = "cpu", mode: str = "standard", batch_size: int = 8):
+        from slvg_bench.errors import UsageError
+
+        if mode not in MODES:
+            raise UsageError(f"pgmm: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if batch_size < 1:
+            raise UsageError(f"pgmm: batch_size must be ≥ 1, got {batch_size}")
+        self.model = model.to(device).eval()
+        self.config = config
+        self.device = device
+        self.mode = mode
+        self.batch_size = batch_size
+
+    def _heatmaps(self, chunk, kp_chunk, frame_size):
+        from slvg_bench.errors import UsageError
+        from slvg_bench.pose.heatmaps import rescale_coords
+
+        m = self.model
+        if m.model_config.pose.source == "keypoints":
+            if kp_chunk is None:
+                raise UsageError("pgmm: this model takes its pose from keypoints (pose.source = keypoints); "
+                                 "pass driving_keypoints (T×133×3 in pixels of the driving frames)")
+            kp = kp_chunk.to(self.device, chunk.dtype).clone()
+            kp[..., :2] = rescale_coords(kp[..., :2], frame_size, chunk.shape[-2:])
+            return m.heatmaps(chunk, kp)
+        return m.heatmaps(chunk)
+
+    def animate(self, source, driving, driving_keypoints=None, *, mode: Optional[str] = None,
+                intermediates: bool = False):
+        """``source`` 3×H×W, ``driving`` T×3×H×W (float in [0, 1]) -> T×3×H×W on the driving's device.
+
+        With ``intermediates=True`` returns ``(frames, maps)`` where ``maps`` has
+        ``flow_magnitude``, ``occlusion`` and ``pfm_difference``, each ``T×1×H×W``.
+        """
+        import torch
+
+        from baselines.common.grids import make_coordinate_grid
+        from baselines.tpsmm.model import resize_frames
+        from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
+        from slvg_bench.errors import UsageError
+
+        mode = mode or self.mode
+        if mode not in MODES:
+            raise UsageError(f"pgmm: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if source.ndim != 3 or source.shape[0] != 3:
+            raise UsageError(f"pgmm: source must be 3×H×W, got {tuple(source.shape)}")
+        if driving.ndim != 4 or driving.shape[1] != 3 or driving.shape[0] == 0:
+            raise UsageError(f"pgmm: driving must be T×3×H×W with T ≥ 1, got {tuple(driving.shape)}")
+        if source.shape[1:] != driving.shape[2:]:
+            raise UsageError(f"pgmm: source {tuple(source.shape)} and driving {tuple(driving.shape)} sizes differ")
+        if driving_keypoints is not None and tuple(driving_keypoints.shape) != (driving.shape[0], 133, 3):
+            raise UsageError(f"pgmm: driving_keypoints must be T×133×3 (T = {driving.shape[0]}), "
+                             f"got {tuple(driving_keypoints.shape)}")
+        m = self.model
+        out_size, out_device = tuple(driving.shape[-2:]), driving.device
+        frames, maps = [], {"flow_magnitude": [], "occlusion": [], "pfm_difference": []}
+        with torch.no_grad():
+            src = m.prepare(source.to(self.device, torch.float32)[None])
+            feats = m.source_features(src)
+            kp_source = feats["kp_source"]
+            if mode == "relative":
+                kp_initial = m.kp_detector(m.prepare(driving[:1].to(self.device, torch.float32)))
+                scale = adapt_movement_scale(kp_source, kp_initial)
+            for start in range(0, driving.shape[0], self.batch_size):
+                chunk = m.prepare(driving[start:start + self.batch_size].to(self.device, torch.float32))
+                b = chunk.shape[0]
+                kp_driving = m.kp_detector(chunk)
+                bg = None
+                if mode == "standard":
+                    kp = kp_driving
+                    if m.bg_predictor is not None:
+                        bg = m.bg_predictor(src.expand(b, -1, -1, -1), chunk)
+                else:
+                    kp = relative_keypoints(kp_source, kp_driving, kp_initial, scale)
+                motion = m.motion(feats["source_down"], kp_source, kp, bg)
+                pose = None
+                if m.pose_net is not None:
+                    kp_chunk = driving_keypoints[start:start + b] if driving_keypoints is not None else None
+                    pose = m.pose_features(self._heatmaps(chunk, kp_chunk, out_size))
+                out = m.generate(feats["encoder_maps"], motion, pose)
+                frames.append(resize_frames(out["prediction"], out_size).to(out_device))
+                if intermediates:
+                    flow = motion["flows"][-1]
+                    h, w = flow.shape[1:3]
+                    identity = make_coordinate_grid((h, w), flow.dtype, flow.device)
+                    mag = (flow - identity).norm(dim=-1, keepdim=True).permute(0, 3, 1, 2)
+                    maps["flow_magnitude"].append(resize_frames(mag, out_size).to(out_device))
+                    maps["occlusion"].append(resize_frames(motion["occlusions"][-1], out_size).to(out_device))
+                    if len(m.generator.fusion):
+                        plain = m.generate(feats["encoder_maps"], motion, pose, use_fusion=False)["prediction"]
+                        diff = (out["prediction"] - plain).abs().mean(1, keepdim=True)
+                    else:
+                        diff = torch.zeros_like(out["prediction"][:, :1])
+                    maps["pfm_difference"].append(resize_frames(diff, out_size).to(out_device))
+        video = torch.cat(frames, dim=0)
+        if intermediates:
+            return video, {k: torch.cat(v, dim=0) for k, v in maps.items()}
+        return video
+
+
+def load(checkpoint=None, device: str = "cpu", mode: str = "standard", batch_size: int = 8) -> PGMMAnimator:
+    """Animator from a PGMM checkpoint written by ``slvg-bench train --method pgmm``."""
+    from pgmm.checkpoint import load as load_checkpoint
+    from slvg_bench.errors import UsageError
+
+    if checkpoint is None:
+        raise UsageError("pgmm needs a checkpoint; train one with `slvg-bench train --method pgmm --dataset D`")
+    model, cfg = load_checkpoint(checkpoint)
+    return PGMMAnimator(model, cfg, device=device, mode=mode, batch_size=batch_size)
+
+
+def build(config):
+    """Lazy wrapper of :func:`pgmm.trainable.build` (keeps this module torch-free)."""
+    from pgmm.trainable import build as _build
+
+    return _build(config)
+
+
+SPEC = MethodSpec(
+    id="pgmm",
+    summary="PGMM: Pose-Guided Motion Model (Shi et al., ECCV 2024), the reference model",
+    load=load,
+    needs_checkpoint=True,
+    uses_keypoints=True,
+    trainable=True,
+    build=build,
+    config_cls="pgmm.config:PGMMConfig",
+    config_dir=str(Path(__file__).resolve().parent / "configs"),
+    extra={"modes": MODES, "reconstruction_mode": "standard", "cross_person_mode": "relative"},
+)
