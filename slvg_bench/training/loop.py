@@ -274,6 +274,10 @@ class Trainer:
             self.load(self.latest_path)
             resumed_from = self.step
         else:
+            if resume and self.ctx.is_main:
+                from slvg_bench.console import err_console
+
+                err_console.print(f"no checkpoint in {str(self.out_dir)!r} yet; starting fresh", highlight=False)
             ckpt_io.seed_everything(item_seed(self.tc.seed, 0, 1_000_000 + self.ctx.rank))
         if self.ctx.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -337,7 +341,6 @@ class Trainer:
                 w_steps, w_data, w_compute = w_steps + 1, w_data + (t1 - t0), w_compute + (t2 - t1)
                 totals["data"] += t1 - t0
                 totals["compute"] += t2 - t1
-                view.update(self.step, self.epoch, {"loss": loss})
                 last = self.step >= self.total_steps
                 if self.step % tc.log_every == 0 or last:
                     means = D.mean_over_ranks({k: v / w_steps for k, v in window.items()}, ctx)
@@ -350,6 +353,7 @@ class Trainer:
                         log.write(row)
                     view.log_row(row)
                     window, w_steps, w_data, w_compute = {}, 0, 0.0, 0.0
+                view.update(self.step, self.epoch, loss)
                 if last:
                     self.save(final=True)
                 elif self.step % tc.checkpoint_every == 0:

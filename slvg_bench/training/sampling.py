@@ -40,7 +40,7 @@ def seeded_rng(seed: int):
     py, npy, th = random.getstate(), np.random.get_state(), torch.get_rng_state()
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)  # CPU only: torch.manual_seed would also reseed CUDA
     try:
         yield
     finally:

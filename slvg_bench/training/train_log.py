@@ -115,6 +115,7 @@ class ProgressView:
         self.enabled = enabled and err_console.is_terminal
         self.plain = enabled and not err_console.is_terminal  # log lines instead of a live bar
         self.progress = None
+        self.named = ""
         if self.enabled:
             from rich.progress import TextColumn
 
@@ -125,12 +126,15 @@ class ProgressView:
             self.progress.start()
             self.task = self.progress.add_task("train", total=total, completed=completed, info="")
 
-    def update(self, step: int, epoch: int, losses: dict[str, float]) -> None:
+    def update(self, step: int, epoch: int, loss: float) -> None:
         if self.progress is not None:
-            info = "  ".join(f"{k} {v:.4g}" for k, v in losses.items())
+            info = f"loss {loss:.4g}" + (f"  [dim]({self.named})[/]" if self.named else "")
             self.progress.update(self.task, completed=step, description=f"train e{epoch}", info=info)
 
     def log_row(self, row: dict) -> None:
+        """Show the named losses of a log row (bar: until the next row; plain mode: one line)."""
+        named = [k for k in row if k not in FIXED_FIRST + FIXED_LAST]
+        self.named = "  ".join(f"{k} {row[k]:.4g}" for k in named if row.get(k) is not None)
         if self.plain:
             keys = ["loss"] + [k for k in row if k not in FIXED_FIRST + FIXED_LAST]
             parts = "  ".join(f"{k} {row[k]:.4g}" for k in keys if row.get(k) is not None)

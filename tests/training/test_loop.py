@@ -151,3 +151,17 @@ def test_non_finite_gradient_stops(toy, tmp_path, monkeypatch):
     with pytest.raises(TrainingDivergedError, match="non-finite gradient norm at step 3"):
         train("toy", "toyset", out_dir=tmp_path / "g", progress=False, tensorboard=False)
     assert read_checkpoint(tmp_path / "g" / LATEST)["step"] == 2
+
+
+def test_tensorboard_scalars_when_installed(toy, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    train("toy", "toyset", out_dir=tmp_path / "tb", progress=False, tensorboard=True, max_steps=3)
+    acc = EventAccumulator(str(tmp_path / "tb" / "tensorboard"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"loss/loss", "loss/l1", "loss/l2", "train/lr", "train/data_wait_frac"} <= tags
+    assert [e.step for e in acc.Scalars("loss/l1")] == [1, 2, 3]
+    logged = [float(r["l1"]) for r in rows(tmp_path / "tb")]
+    assert [e.value for e in acc.Scalars("loss/l1")] == pytest.approx(logged, rel=1e-6)
