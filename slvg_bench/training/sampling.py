@@ -36,17 +36,23 @@ def item_seed(seed: int, epoch: int, index: int) -> int:
 
 @contextmanager
 def seeded_rng(seed: int):
-    """Seed python/numpy/torch(CPU) for the block, then restore their previous states."""
-    py, npy, th = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    """Seed python/numpy/torch(CPU) for the block; in the main process restore their states afterwards.
+
+    DataLoader worker processes skip the restore (their global RNGs serve only the
+    items), which saves ~0.5 ms per item, mostly numpy's ``get_state``.
+    """
+    in_worker = torch.utils.data.get_worker_info() is not None
+    saved = None if in_worker else (random.getstate(), np.random.get_state(), torch.get_rng_state())
     random.seed(seed)
     np.random.seed(seed)
     torch.default_generator.manual_seed(seed)  # CPU only: torch.manual_seed would also reseed CUDA
     try:
         yield
     finally:
-        random.setstate(py)
-        np.random.set_state(npy)
-        torch.set_rng_state(th)
+        if saved is not None:
+            random.setstate(saved[0])
+            np.random.set_state(saved[1])
+            torch.set_rng_state(saved[2])
 
 
 class SeededItems(Dataset):

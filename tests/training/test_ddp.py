@@ -36,3 +36,17 @@ def test_two_process_ddp_matches_single_process(tmp_path):
     for k in b["model"]:
         torch.testing.assert_close(a["model"][k], b["model"][k], rtol=1e-5, atol=1e-6)
     assert max((b["model"][k] - initial[k]).abs().max() for k in initial) > 1e-3  # training moved the weights
+
+
+@pytest.mark.slow
+def test_two_process_ddp_resume_is_exact(tmp_path):
+    # dropout on: each rank's model-side RNG must be saved and restored per rank
+    overrides = [o for o in OVERRIDES if not o.startswith("dropout")]
+    mp.spawn(toys.ddp_worker, args=(2, toys.free_port(), str(tmp_path / "full"), overrides), nprocs=2)
+    mp.spawn(toys.ddp_worker, args=(2, toys.free_port(), str(tmp_path / "part"), overrides + ["train.max_steps=7"]),
+             nprocs=2)
+    mp.spawn(toys.ddp_worker, args=(2, toys.free_port(), str(tmp_path / "part"), overrides, True), nprocs=2)
+    a, b = read_checkpoint(tmp_path / "full" / FINAL), read_checkpoint(tmp_path / "part" / FINAL)
+    assert a["step"] == b["step"] == 10
+    for k in a["model"]:
+        assert torch.equal(a["model"][k], b["model"][k]), k

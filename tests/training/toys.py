@@ -105,7 +105,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ddp_worker(rank: int, world: int, port: int, out_dir: str, overrides: list) -> None:
+def ddp_worker(rank: int, world: int, port: int, out_dir: str, overrides: list, resume: bool = False) -> None:
     """One process of a CPU/gloo DDP run (entry for torch.multiprocessing.spawn)."""
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
@@ -122,6 +122,6 @@ def ddp_worker(rank: int, world: int, port: int, out_dir: str, overrides: list) 
         model = build(config)
         data = ToyPairs(pairs_per_video=config.train.pairs_per_video, resolution=config.train.resolution)
         Trainer(model, data, config, method="toy", out_dir=out_dir, ctx=ctx, progress=False,
-                tensorboard=False).fit()
+                tensorboard=False).fit(resume=resume)
     finally:
         D.shutdown(ctx)
