@@ -6,9 +6,13 @@ share of loop time spent blocked waiting for the next batch (``data_s``) and
 its ratio to the compute time (transfer + forward + backward + Adam step)
 measured in the same run.
 
-The dataset decodes lossless H.264 clips (like synthsign: 128×128, 25 fps),
-picks a source and a driving frame with numpy's RNG and returns the pair dict
-of the training contract, i.e. it costs what a real uncached dataset costs.
+Two datasets of 128×128 frames:
+
+- ``synthsign``: the real training-pair dataset (``slvg_bench.data.build_pair_dataset``)
+  on the built-in synthetic data, reading two frames from the preprocessing
+  cache (generated and prepared under ``$SLVG_BENCH_HOME`` on first use);
+- ``mp4``: a naive loader that decodes a whole lossless H.264 clip per pair
+  (the worst case: what an uncached dataset costs).
 The model is either a stand-in conv encoder-decoder at 128×128 (``--model
 conv``, default) or any registered trainable method (``--model tpsmm`` once
 it exists) built from its default config.
@@ -109,7 +113,7 @@ def build_model(name: str, tc: TrainConfig, width: int = 32):
     return spec.build(config), config
 
 
-def run(model_name: str, data: ClipPairs, workers: int, steps: int, batch: int, out: Path, width: int = 32) -> dict:
+def run(model_name: str, data, workers: int, steps: int, batch: int, out: Path, width: int = 32) -> dict:
     tc = TrainConfig(epochs=10_000, batch_size=batch, pairs_per_video=data.pairs_per_video, num_workers=workers,
                      max_steps=steps, log_every=1, checkpoint_every=10**9, amp=False)
     torch.manual_seed(0)
@@ -129,7 +133,7 @@ def run(model_name: str, data: ClipPairs, workers: int, steps: int, batch: int, 
     }
 
 
-def seeding_overhead(data: ClipPairs, n: int = 40) -> tuple[float, float]:
+def seeding_overhead(data, n: int = 40) -> tuple[float, float]:
     """Seconds per item: loading one item, and the seeding wrapper alone (around a no-op)."""
     for i in range(3):  # warm up the decoder
         data[i]
@@ -153,24 +157,32 @@ def main() -> None:
     ap.add_argument("--model", default="conv", help="'conv' or a registered trainable method id")
     ap.add_argument("--width", type=int, default=32, help="base channels of the 'conv' stand-in model")
     ap.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    ap.add_argument("--data", nargs="+", default=["synthsign", "mp4"], choices=["synthsign", "mp4"])
     args = ap.parse_args()
 
+    print(f"# machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; model={args.model} (width {args.width}), batch={args.batch}, 128x128")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        data = ClipPairs(make_clips(tmp / "clips", args.clips, args.frames), pairs_per_video=5)
-        plain, seeded = seeding_overhead(data)
-        print(f"# machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-              f"{torch.get_num_threads()} threads; model={args.model} (width {args.width}), batch={args.batch}, 128x128, "
-              f"clips of {args.frames} frames")
-        print(f"per item: loading {1e3 * plain:.2f} ms, the trainer's per-item seeding {1e6 * seeded:.1f} us "
-              f"(ratio {seeded / plain:.4f})")
-        print("| num_workers | steps | data wait ms/step | compute ms/step | wait share | wait share after step 1 "
-              "| data/compute |")
-        print("|---|---|---|---|---|---|---|")
-        for w in args.workers:
-            r = run(args.model, data, w, args.steps, args.batch, tmp / f"run{w}", args.width)
-            print(f"| {w} | {r['steps']} | {r['data_ms']:.1f} | {r['compute_ms']:.1f} | {100 * r['wait_frac']:.1f}% "
-                  f"| {100 * r['wait_frac_steady']:.1f}% | {r['data_per_compute']:.3f} |")
+        for source in args.data:
+            if source == "synthsign":
+                from slvg_bench.data import build_pair_dataset
+
+                data = build_pair_dataset("synthsign", "train", resolution=128, pairs_per_video=5, seed=0)
+            else:
+                data = ClipPairs(make_clips(tmp / "clips", args.clips, args.frames), pairs_per_video=5)
+            plain, seeded = seeding_overhead(data)
+            print(f"\n## data: {source} ({len(data)} pairs/epoch)\n")
+            print(f"per item: loading {1e3 * plain:.2f} ms, the trainer's per-item seeding (main process) "
+                  f"{1e6 * seeded:.1f} us (ratio {seeded / plain:.4f})\n")
+            print("| num_workers | steps | data wait ms/step | compute ms/step | wait share "
+                  "| wait share after step 1 | data/compute |")
+            print("|---|---|---|---|---|---|---|")
+            for w in args.workers:
+                r = run(args.model, data, w, args.steps, args.batch, tmp / f"run-{source}-{w}", args.width)
+                print(f"| {w} | {r['steps']} | {r['data_ms']:.1f} | {r['compute_ms']:.1f} "
+                      f"| {100 * r['wait_frac']:.1f}% | {100 * r['wait_frac_steady']:.1f}% "
+                      f"| {r['data_per_compute']:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -72,8 +72,15 @@ def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = Fal
     tc = resolved.config.train
     ctx = D.init_distributed(device)
     try:
-        data = load_pair_dataset(resolved.dataset, data_root=data_root, resolution=tc.resolution,
-                                 pairs_per_video=tc.pairs_per_video, seed=tc.seed)
+        def load():
+            return load_pair_dataset(resolved.dataset, data_root=data_root, resolution=tc.resolution,
+                                     pairs_per_video=tc.pairs_per_video, seed=tc.seed)
+
+        # rank 0 first: it may generate/prepare the data cache, which the others then open
+        data = load() if ctx.is_main else None
+        D.barrier(ctx)
+        if data is None:
+            data = load()
         ckpt_io.seed_everything(tc.seed)  # identical initial weights in every process and every run
         model = trainable_spec(resolved.method).build(resolved.config)
         trainer = Trainer(model, data, resolved.config, method=resolved.method, out_dir=out, ctx=ctx,

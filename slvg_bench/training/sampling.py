@@ -8,7 +8,8 @@ was interrupted, of ``num_workers`` and of the process count:
   ``k``-th local batches together are exactly the ``k``-th global batch of a
   1-process run with the same global batch size. A resumed epoch skips the
   indices already consumed (no data is loaded to skip them).
-- **Per-item randomness**: the sampler yields ``(epoch, index)`` keys and
+- **Per-item randomness**: the sampler yields ``(epoch, index)`` keys,
+  :class:`SeededItems` passes the epoch to a dataset's ``set_epoch``, and
   :class:`SeededItems` seeds python/numpy/torch from ``(seed, epoch, index)``
   around each ``dataset[index]`` (restoring the caller's RNG afterwards). A
   dataset that draws its frame pair from the global RNGs therefore draws the
@@ -56,17 +57,25 @@ def seeded_rng(seed: int):
 
 
 class SeededItems(Dataset):
-    """Wraps a map-style dataset; ``self[(epoch, index)]`` = ``dataset[index]`` under a fixed seed."""
+    """Wraps a map-style dataset; ``self[(epoch, index)]`` = ``dataset[index]`` under a fixed seed.
+
+    A dataset with ``set_epoch(epoch)`` (e.g. :class:`slvg_bench.data.pairs.PairDataset`)
+    gets it called with the key's epoch before the item is read, in whichever
+    process reads it (DataLoader workers hold their own copy of the dataset).
+    """
 
     def __init__(self, dataset: Dataset, seed: int):
         self.dataset = dataset
         self.seed = seed
+        self._set_epoch = getattr(dataset, "set_epoch", None)
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, key: tuple[int, int]):
         epoch, index = key
+        if callable(self._set_epoch):
+            self._set_epoch(epoch)
         with seeded_rng(item_seed(self.seed, epoch, index)):
             return self.dataset[index]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 import yaml
 
 from slvg_bench import cli
@@ -68,3 +69,29 @@ def test_print_config(toy, capsys):
     code, stdout, _ = run(capsys, "train", "-m", "toy", "-d", "toyset", "--set", "train.lr=0.25", "--print-config")
     assert code == 0
     assert yaml.safe_load(stdout)["train"]["lr"] == 0.25
+
+
+@pytest.mark.filterwarnings("ignore::slvg_bench.data.adapters.base.DatasetCountWarning")
+def test_train_on_the_real_pair_dataset_resumes_exactly(toy_method, tmp_path, capsys, monkeypatch):
+    from slvg_bench.data.pairs import PairDataset
+    from tests.data.fakes import small_synthsign
+
+    small_synthsign(tmp_path / "data" / "synthsign")  # 3 train videos -> 6 pairs, 2 steps per epoch
+    epochs_read = set()
+    orig = PairDataset.set_epoch
+    monkeypatch.setattr(PairDataset, "set_epoch", lambda self, e: (epochs_read.add(e), orig(self, e)))
+    args = ["train", "-m", "toy", "-d", "synthsign", "--data-root", str(tmp_path / "data"), "--no-progress",
+            "--set", "train.resolution=32", "--set", "train.checkpoint_every=1", "--set", "train.epochs=2"]
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "full"))
+    assert code == 0, err
+    assert epochs_read == {0, 1}  # the dataset draws new pairs every epoch
+
+    monkeypatch.setitem(toys.SWITCHES, "interrupt_at_call", 4)
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "part"))
+    assert code == 130 and "--resume" in err
+    monkeypatch.setitem(toys.SWITCHES, "interrupt_at_call", None)
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "part"), "--resume")
+    assert code == 0, err
+    a, b = read_checkpoint(tmp_path / "full" / FINAL), read_checkpoint(tmp_path / "part" / FINAL)
+    assert a["step"] == b["step"] == 4 and a["dataset"] == "synthsign"
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
