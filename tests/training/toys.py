@@ -105,8 +105,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ddp_worker(rank: int, world: int, port: int, out_dir: str, overrides: list, resume: bool = False) -> None:
-    """One process of a CPU/gloo DDP run (entry for torch.multiprocessing.spawn)."""
+def ddp_worker(rank: int, world: int, port: int, jobs: list) -> None:
+    """One process of CPU/gloo DDP runs (entry for torch.multiprocessing.spawn).
+
+    ``jobs``: ``[(out_dir, overrides, resume), ...]`` run one after the other in one process group.
+    """
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
@@ -115,13 +118,14 @@ def ddp_worker(rank: int, world: int, port: int, out_dir: str, overrides: list, 
     from slvg_bench.training import distributed as D
     from slvg_bench.training.loop import Trainer
 
-    config = load_config(ToyConfig, overrides=overrides)
     ctx = D.init_distributed("cpu")
     try:
-        ckpt_io.seed_everything(config.train.seed)
-        model = build(config)
-        data = ToyPairs(pairs_per_video=config.train.pairs_per_video, resolution=config.train.resolution)
-        Trainer(model, data, config, method="toy", out_dir=out_dir, ctx=ctx, progress=False,
-                tensorboard=False).fit(resume=resume)
+        for out_dir, overrides, resume in jobs:
+            config = load_config(ToyConfig, overrides=overrides)
+            ckpt_io.seed_everything(config.train.seed)
+            model = build(config)
+            data = ToyPairs(pairs_per_video=config.train.pairs_per_video, resolution=config.train.resolution)
+            Trainer(model, data, config, method="toy", out_dir=out_dir, ctx=ctx, progress=False,
+                    tensorboard=False).fit(resume=resume)
     finally:
         D.shutdown(ctx)
