@@ -20,6 +20,7 @@ Every checkpoint is a dict of plain types and tensors, loadable with
     epoch         epoch in progress (0-based) epoch_step    batches done in that epoch
     step          optimizer steps done        steps_per_epoch, world_size
     finished      True once every epoch ran   dataset, preset, code_version, torch_version
+    provenance    the model's ``provenance()`` dict, or None
 
 Default run directories: ``$SLVG_BENCH_HOME/training/<method>/<dataset>`` (no
 preset) or ``.../<dataset>-<preset>``; :func:`find_trained_checkpoint` looks there.

@@ -1,14 +1,18 @@
 """The generic training loop: one model, one pair dataset, one run directory.
 
 The loop knows only the :class:`~slvg_bench.methods.TrainableModel` protocol:
-``forward(batch) -> (generated, {name: weighted scalar loss})``, optional
-``set_epoch(epoch)`` (called before every epoch, also when a run resumes in
-the middle of one) and optional ``param_groups(train_config)``.
+``forward(batch) -> (generated, {name: weighted scalar loss})`` and the optional
+hooks ``set_epoch(epoch)`` (called before every epoch, also when a run resumes in
+the middle of one), ``param_groups(train_config)`` (Adam groups),
+``before_optimizer_step()`` (after backward and, under AMP, after unscaling;
+e.g. a method's own gradient clipping) and ``provenance()`` (a dict of plain
+values stored in every checkpoint under ``"provenance"``).
 
 One step: wait for the batch (timed as data wait) -> move tensors to the
 device -> forward under autocast (CUDA + ``train.amp`` only) -> sum the losses
 -> stop if the sum is NaN/Inf on any rank -> backward -> global grad norm
-(stop if non-finite; clip if ``train.grad_clip``) -> Adam step. After the
+(stop if non-finite) -> ``before_optimizer_step()`` -> clip if ``train.grad_clip``
+-> Adam step. After the
 last batch of an epoch the MultiStepLR scheduler steps (milestones in epochs).
 """
 
@@ -154,7 +158,13 @@ class Trainer:
             "preset": self.preset,
             "code_version": ckpt_io.code_version(),
             "torch_version": str(torch.__version__),
+            "provenance": self._provenance(),
         }
+
+    def _provenance(self) -> Optional[dict]:
+        """The model's optional ``provenance()`` dict (e.g. which perceptual-loss weights were used)."""
+        hook = getattr(self.module, "provenance", None)
+        return dict(hook()) if callable(hook) else None
 
     def save(self, final: bool = False) -> None:
         """Write latest.pt (and final.pt) from rank 0; every rank must call it (RNG states are gathered)."""
@@ -239,6 +249,9 @@ class Trainer:
         grad_norm = grad_total_norm(grads, self.ctx.device)
         if self.scaler is None and not math.isfinite(float(grad_norm)):
             raise self._diverged("non-finite gradient norm", batch)
+        hook = getattr(self.module, "before_optimizer_step", None)
+        if callable(hook):  # method-specific clipping etc.; gradients are unscaled here under AMP
+            hook()
         if self.tc.grad_clip is not None:
             clip_coef = torch.clamp(self.tc.grad_clip / (grad_norm + 1e-6), max=1.0)
             for g in grads:

@@ -165,3 +165,32 @@ def test_tensorboard_scalars_when_installed(toy, tmp_path):
     assert [e.step for e in acc.Scalars("loss/l1")] == [1, 2, 3]
     logged = [float(r["l1"]) for r in rows(tmp_path / "tb")]
     assert [e.value for e in acc.Scalars("loss/l1")] == pytest.approx(logged, rel=1e-6)
+
+
+def test_optional_model_hooks(toy, tmp_path, monkeypatch):
+    calls = []
+
+    def param_groups(self, tc):
+        return [{"params": list(self.body[0].parameters()), "name": "first"},
+                {"params": list(self.body[3].parameters()), "name": "last", "lr": tc.lr / 10}]
+
+    def before_optimizer_step(self):  # freeze the first conv by zeroing its gradients
+        calls.append(self.calls)
+        for p in self.body[0].parameters():
+            p.grad.zero_()
+
+    monkeypatch.setattr(toys.ToyNet, "param_groups", param_groups, raising=False)
+    monkeypatch.setattr(toys.ToyNet, "before_optimizer_step", before_optimizer_step, raising=False)
+    monkeypatch.setattr(toys.ToyNet, "provenance", lambda self: {"weights": "random"}, raising=False)
+    res = train("toy", "toyset", out_dir=tmp_path / "h", progress=False, tensorboard=False, max_steps=4)
+    ck = read_checkpoint(res.checkpoint)
+    assert calls == [1, 2, 3, 4]
+    assert ck["provenance"] == {"weights": "random"}
+    assert [g["name"] for g in ck["optimizer"]["param_groups"]] == ["first", "last"]
+    assert [g["lr"] for g in ck["optimizer"]["param_groups"]] == [0.01, 0.001]
+    from slvg_bench.training.checkpoint import seed_everything
+
+    seed_everything(0)
+    initial = toys.ToyNet(toys.ToyConfig()).state_dict()
+    assert torch.equal(ck["model"]["body.0.weight"], initial["body.0.weight"])
+    assert not torch.equal(ck["model"]["body.3.weight"], initial["body.3.weight"])
