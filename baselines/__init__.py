@@ -1,0 +1,1 @@
+"""Re-implemented baseline methods (models, losses, official-checkpoint converters, Animator adapters)."""
