@@ -73,8 +73,10 @@ class DynaSTModel(nn.Module):
         self.generator = DynaSTGenerator(cfg.generator, nc)
         d = cfg.discriminator
         self.discriminator = MultiscaleDiscriminator(nc + 3, d.ndf, d.n_layers, d.num_d)
-        self.vgg = VGG19Features(cfg.loss.perceptual_weights, tuple(LAYERS))
-        self.perceptual_weights_used = self.vgg.weights_used  # "imagenet" or "random"
+        uses_vgg = cfg.loss.vgg > 0 or cfg.loss.perceptual > 0
+        self.vgg = VGG19Features(cfg.loss.perceptual_weights, tuple(LAYERS)) if uses_vgg else None
+        # which VGG-19 the perceptual losses use: "imagenet", "random", or "none" (both weights 0)
+        self.perceptual_weights_used = self.vgg.weights_used if uses_vgg else "none"
         self._pose_cache: Optional[tuple[torch.Tensor, torch.Tensor]] = None
 
     # ------------------------------------------------------------------ inputs
@@ -123,12 +125,13 @@ class DynaSTModel(nn.Module):
         pred_real = [[t[b:] for t in scale] for scale in pred]
         losses["gan"] = L.hinge_g(pred_fake) * w.gan
         losses["gan_feat"] = L.discriminator_feature_matching(pred_fake, pred_real) * w.gan_feat
-        fake_feats = self.vgg(fake)
-        with torch.no_grad():
-            real_feats = self.vgg(real)
-        losses["vgg"] = L.vgg_feature_matching(fake_feats, real_feats) * w.vgg
-        layer = list(LAYERS).index(w.perceptual_layer)
-        losses["perceptual"] = F.mse_loss(fake_feats[layer], real_feats[layer]) * w.perceptual
+        if self.vgg is not None:
+            fake_feats = self.vgg(fake)
+            with torch.no_grad():
+                real_feats = self.vgg(real)
+            losses["vgg"] = L.vgg_feature_matching(fake_feats, real_feats) * w.vgg
+            layer = list(LAYERS).index(w.perceptual_layer)
+            losses["perceptual"] = F.mse_loss(fake_feats[layer], real_feats[layer]) * w.perceptual
         return self._to_frames(fake, batch["driving"]), losses
 
     def discriminator_loss(self, batch: dict, generated: torch.Tensor) -> dict[str, torch.Tensor]:
