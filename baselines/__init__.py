@@ -1,1 +1,1 @@
-"""Re-implemented baseline methods (models, losses, official-checkpoint converters, Animator adapters)."""
+"""Re-implemented baseline methods (TPSMM, MRAA, DynaST)."""
