@@ -242,15 +242,19 @@ def pose_maps(
     lo, hi = ellipse_row_spans(size, *limb_ellipses(p0, p1, width))
 
     device = torch.device(device) if device is not None else torch.device("cpu")
-    batch = kp.shape[0]
-    out = torch.ones(batch, enc.channels, size, size, dtype=torch.float32, device=device)
+    batch, channels = kp.shape[0], enc.channels
+    out = torch.empty(batch, channels, size, size, dtype=torch.float32, device=device)
+    flat = out.view(batch * channels, size, size)
     for b in range(batch):
         sel = np.flatnonzero(b_idx == b)
         spans = {int(l_idx[i]): (lo[i], hi[i]) for i in sel}
         rgb = _skeleton_rgb(pts[b], present[b], spans, enc, size, radius)
         out[b, :3] = torch.from_numpy(np.ascontiguousarray(rgb)).to(device).permute(2, 0, 1).float() / 255.0
+    missing_b, missing_l = np.nonzero(~limb_present)
+    if len(missing_b):  # no ellipse: infinitely far everywhere -> the top level
+        flat.index_fill_(0, torch.from_numpy(missing_b * channels + 3 + missing_l).to(device), 1.0)
     if len(b_idx):
-        dist = span_l1_distance(torch.from_numpy(lo).to(device), torch.from_numpy(hi).to(device), size)
-        levels = torch.clamp(torch.floor(dist / 3.0), max=255.0) / 255.0  # inf (empty) -> 1
-        out[torch.from_numpy(b_idx).to(device), torch.from_numpy(3 + l_idx).to(device)] = levels
+        levels = span_l1_distance(torch.from_numpy(lo).to(device), torch.from_numpy(hi).to(device), size)
+        levels.div_(3.0).floor_().clamp_(max=255.0).div_(255.0)  # the official uint8 quantisation; inf -> 1
+        flat.index_copy_(0, torch.from_numpy(b_idx * channels + 3 + l_idx).to(device), levels)
     return out

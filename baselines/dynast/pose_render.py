@@ -138,11 +138,12 @@ def span_l1_distance(lo: torch.Tensor, hi: torch.Tensor, width: int) -> torch.Te
     lo = lo.to(torch.int64).clamp(min=0)  # clipping the spans to the image does not change distances
     hi = hi.to(torch.int64).clamp(max=width - 1)
     filled = lo <= hi
-    out = torch.full((n, height, width), float("inf"), device=dev)
     has = filled.any(-1)
-    if not bool(has.any()):
+    if not bool(has.all()):  # some masks lie entirely outside the image: infinitely far
+        out = torch.full((n, height, width), float("inf"), device=dev)
+        if bool(has.any()):
+            out[has] = span_l1_distance(lo[has], hi[has], width)
         return out
-    lo, hi, filled = lo[has], hi[has], filled[has]
     rows = torch.arange(height, device=dev)
     r0 = torch.where(filled, rows, height).amin(-1)
     r1 = torch.where(filled, rows, -1).amax(-1)
@@ -160,6 +161,5 @@ def span_l1_distance(lo: torch.Tensor, hi: torch.Tensor, width: int) -> torch.Te
     ys = rows[None] - r0[:, None]  # L×H
     xi, yi = xs.clamp(0, kw - 1), ys.clamp(0, kh - 1)
     cols = torch.gather(local, 2, xi[:, None, :].expand(m, kh, width)) + (xs - xi).abs()[:, None, :].float()
-    full = torch.gather(cols, 1, yi[:, :, None].expand(m, height, width)) + (ys - yi).abs()[:, :, None].float()
-    out[has] = full
-    return out
+    full = torch.gather(cols, 1, yi[:, :, None].expand(m, height, width))
+    return full.add_((ys - yi).abs()[:, :, None].float())
