@@ -54,7 +54,10 @@ class DynaSTAnimator:
 
     @torch.no_grad()
     def animate(self, source, driving, driving_keypoints=None, source_keypoints=None):
-        """source ``3×H×W``, driving ``T×3×H×W`` in [0, 1], keypoints ``T×133×3`` / ``133×3`` -> ``T×3×H×W``."""
+        """source ``3×H×W``, driving ``T×3×H×W`` in [0, 1]; keypoints ``T×133×3`` and ``133×3``.
+
+        Returns ``T×3×H×W`` in [0, 1].
+        """
         if source.ndim != 3 or source.shape[0] != 3:
             raise UsageError(f"source must be 3×H×W, got {tuple(source.shape)}")
         if driving.ndim != 4 or driving.shape[1] != 3:

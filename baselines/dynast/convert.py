@@ -137,7 +137,7 @@ def official_to_ours(official: dict, model: DynaSTGenerator) -> "OrderedDict[str
 
 
 def ours_to_official(state: dict, model: DynaSTGenerator) -> "OrderedDict[str, torch.Tensor]":
-    """Our generator state dict in the official ``latest_net_G.pth`` layout (embed_1 filled by :func:`unused_embed_1`)."""
+    """Our generator state dict in the official ``latest_net_G.pth`` layout (``embed_1`` from :func:`unused_embed_1`)."""
     out: "OrderedDict[str, torch.Tensor]" = OrderedDict()
     embed_1 = unused_embed_1(model.cfg, model.semantic_nc)
     for official_key, our_key, rule in key_table(model):
@@ -193,7 +193,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     model = generator_from_official(load_official_state(argv[0]))
     save_converted(model, argv[1])
     n = sum(p.numel() for p in model.parameters())
-    print(f"converted {argv[0]} -> {argv[1]} (crop {model.cfg.crop_size}, ngf {model.cfg.ngf}, {n / 1e6:.2f} M parameters)")
+    cfg = model.cfg
+    print(f"converted {argv[0]} -> {argv[1]} (crop {cfg.crop_size}, ngf {cfg.ngf}, {n / 1e6:.2f} M parameters)")
     return 0
 
 

@@ -57,7 +57,9 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        self.model = nn.Sequential(conv3x3(dim, dim), nn.BatchNorm2d(dim), nn.PReLU(), conv3x3(dim, dim), nn.BatchNorm2d(dim))
+        self.model = nn.Sequential(
+            conv3x3(dim, dim), nn.BatchNorm2d(dim), nn.PReLU(), conv3x3(dim, dim), nn.BatchNorm2d(dim)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model[2](x + self.model(x))
@@ -105,7 +107,7 @@ class FeatureEncoder(nn.Module):
 
 
 def up_block(cin: int, cout: int, act: nn.Module) -> nn.Sequential:
-    """``[Upsample ×2 (bilinear, align_corners=True), conv3×3, act]`` (decoders: ReLU, positional: LeakyReLU(0.01))."""
+    """``[Upsample ×2 (bilinear, align_corners=True), conv3×3, act]``; decoders use ReLU, ``pos_*`` LeakyReLU(0.01)."""
     return nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True), conv3x3(cin, cout), act)
 
 

@@ -60,7 +60,8 @@ def resolve_weights(choice: str) -> tuple[str, dict[str, torch.Tensor]]:
         return "random", _random_state()
     path = weight_store.require(WEIGHT_ID)
     full = torch.load(path, map_location="cpu", weights_only=True)
-    return "imagenet", {f"features.{i}.{p}": full[f"features.{i}.{p}"] for i, _, _ in _CONVS for p in ("weight", "bias")}
+    keys = [f"features.{i}.{p}" for i, _, _ in _CONVS for p in ("weight", "bias")]
+    return "imagenet", {k: full[k] for k in keys}
 
 
 class VGG19Features(nn.Module):

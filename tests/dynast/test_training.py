@@ -33,7 +33,8 @@ def pair_batch(b=2, size=64, seed=0) -> dict:
         [size * 0.25, size * 0.25, 1.0]
     )
     moved = kp + torch.tensor([3.0, 2.0, 0.0])
-    return {"source": source, "driving": driving, "source_kp": kp, "driving_kp": moved, "id": [f"v{i}" for i in range(b)]}
+    ids = [f"v{i}" for i in range(b)]
+    return {"source": source, "driving": driving, "source_kp": kp, "driving_kp": moved, "id": ids}
 
 
 def optimizers(model, train_cfg):
