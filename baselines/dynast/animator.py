@@ -120,10 +120,10 @@ def _from_converted(ckpt: dict) -> tuple[DynaSTGenerator, PoseConfig]:
 
 def load_generator(checkpoint: str) -> tuple[DynaSTGenerator, PoseConfig]:
     """Generator + pose settings from any accepted checkpoint form (see the module docstring)."""
-    path = Path(checkpoint)
-    if not path.exists() and "." in checkpoint and "/" not in checkpoint:
-        from slvg_bench import weights
+    from slvg_bench import weights
 
+    path = Path(checkpoint)
+    if not path.exists() and checkpoint in {spec.id for spec in weights.all_specs()}:
         path = weights.require(checkpoint)  # a catalog id such as dynast.deepfashion-official
     if not path.is_file():
         raise CheckpointError(f"checkpoint {checkpoint!r} does not exist")

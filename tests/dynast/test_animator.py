@@ -92,3 +92,5 @@ def test_catalog_id_and_missing_checkpoints():
     assert "latest_net_G" in weights.get_spec("dynast.deepfashion-official").manual
     with pytest.raises(CheckpointError, match="does not exist"):
         load("/nonexistent/latest_net_G.pth")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load("latest_net_G.pth")

@@ -86,6 +86,7 @@ def test_converter_command_writes_a_loadable_file(official_file, tmp_path, capsy
     assert "crop 32" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_official_configuration_keys_shapes_and_parameter_count():
     keys_file = parity_fixtures_dir() / "dynast" / "keys_full_config.json"
     with torch.device("meta"):
