@@ -12,7 +12,8 @@ One step: wait for the batch (timed as data wait) -> move tensors to the
 device -> forward under autocast (CUDA + ``train.amp`` only) -> sum the losses
 -> stop if the sum is NaN/Inf on any rank -> backward -> global grad norm
 (stop if non-finite) -> ``before_optimizer_step()`` -> clip if ``train.grad_clip``
--> Adam step. After the
+-> Adam step -> for GANs (a ``discriminator`` param-group role) one discriminator
+step on ``forward(batch, generated=...)``. After the
 last batch of an epoch the MultiStepLR scheduler steps (milestones in epochs).
 """
 
@@ -55,11 +56,34 @@ def move_to_device(batch: dict, device: torch.device) -> dict:
     return {k: v.to(device, non_blocking=non_blocking) if torch.is_tensor(v) else v for k, v in batch.items()}
 
 
-def build_optimizer(model: nn.Module, tc) -> torch.optim.Optimizer:
-    """Adam over ``model.param_groups(tc)`` when defined, else every trainable parameter."""
+MAIN_ROLE = "generator"
+ROLES = (MAIN_ROLE, "discriminator")
+
+
+def build_optimizers(model: nn.Module, tc) -> dict[str, torch.optim.Optimizer]:
+    """One Adam per ``role`` over ``model.param_groups(tc)`` (default: every trainable parameter).
+
+    Groups without a ``role`` belong to the generator. A ``discriminator`` role (GANs such as
+    DynaST) gets its own optimizer, stepped on ``model(batch, generated=...)``'s losses after
+    the generator step; one optimizer for both would let the generator loss update D.
+    """
     hook = getattr(model, "param_groups", None)
     groups = hook(tc) if callable(hook) else [{"params": [p for p in model.parameters() if p.requires_grad]}]
-    return torch.optim.Adam(groups, lr=tc.lr, betas=tuple(tc.adam_betas), weight_decay=tc.weight_decay)
+    by_role: dict[str, list] = {}
+    for g in groups:
+        role = g.get("role", MAIN_ROLE)
+        if role not in ROLES:
+            raise ValueError(f"param group role must be one of {ROLES}, got {role!r}")
+        by_role.setdefault(role, []).append(g)
+    if MAIN_ROLE not in by_role:
+        raise ValueError("param_groups() returned no generator group")
+    return {role: torch.optim.Adam(gs, lr=tc.lr, betas=tuple(tc.adam_betas), weight_decay=tc.weight_decay)
+            for role, gs in by_role.items()}
+
+
+def build_optimizer(model: nn.Module, tc) -> torch.optim.Optimizer:
+    """The generator's Adam (see :func:`build_optimizers`)."""
+    return build_optimizers(model, tc)[MAIN_ROLE]
 
 
 def grad_total_norm(grads: list, device: torch.device) -> torch.Tensor:
@@ -115,9 +139,11 @@ class Trainer:
 
         dev = self.ctx.device
         self.module = model.to(dev)
-        self.optimizer = build_optimizer(self.module, self.tc)
-        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(
-            self.optimizer, milestones=list(self.tc.milestones), gamma=self.tc.gamma)
+        self.optimizers = build_optimizers(self.module, self.tc)
+        self.schedulers = {role: torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(self.tc.milestones),
+                                                                      gamma=self.tc.gamma)
+                           for role, opt in self.optimizers.items()}
+        self.optimizer, self.scheduler = self.optimizers[MAIN_ROLE], self.schedulers[MAIN_ROLE]
         self.use_amp = bool(self.tc.amp) and dev.type == "cuda"
         self.amp_dtype = torch.bfloat16
         if self.use_amp and (self.tc.amp_dtype == "float16" or not torch.cuda.is_bf16_supported()):
@@ -146,6 +172,9 @@ class Trainer:
             "model": self.module.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
+            # optimizers of the other roles (a GAN's discriminator), by role
+            "extra_optimizers": {r: o.state_dict() for r, o in self.optimizers.items() if r != MAIN_ROLE},
+            "extra_schedulers": {r: s.state_dict() for r, s in self.schedulers.items() if r != MAIN_ROLE},
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "rng": rng_per_rank,
             "epoch": self.epoch,
@@ -198,6 +227,10 @@ class Trainer:
         self.module.load_state_dict(ck["model"], strict=True)
         self.optimizer.load_state_dict(ck["optimizer"])
         self.scheduler.load_state_dict(ck["scheduler"])
+        for role, opt in self.optimizers.items():
+            if role != MAIN_ROLE:
+                opt.load_state_dict(ck["extra_optimizers"][role])
+                self.schedulers[role].load_state_dict(ck["extra_schedulers"][role])
         if self.scaler is not None and ck.get("scaler"):
             self.scaler.load_state_dict(ck["scaler"])
         self.epoch, self.epoch_step, self.step = int(ck["epoch"]), int(ck["epoch_step"]), int(ck["step"])
@@ -231,7 +264,7 @@ class Trainer:
     def _train_step(self, batch: dict, window: dict) -> float:
         net = self.ddp or self.module
         with torch.autocast(device_type=self.ctx.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
-            _, losses = net(batch)
+            generated, losses = net(batch)
         loss = total_loss(losses)
         loss_value = loss.item()
         if D.any_true(not math.isfinite(loss_value), self.ctx):
@@ -258,14 +291,34 @@ class Trainer:
                 g.mul_(clip_coef.to(g.dtype))
         if self.scaler is not None:
             self.scaler.step(self.optimizer)
-            self.scaler.update()
         else:
             self.optimizer.step()
+        if "discriminator" in self.optimizers:
+            losses = {**losses, **self._discriminator_step(net, batch, generated)}
+        if self.scaler is not None:
+            self.scaler.update()
         for k, v in losses.items():
             window[k] = window.get(k, 0.0) + v.detach().float()
         window["loss"] = window.get("loss", 0.0) + loss.detach()
         window["grad_norm"] = window.get("grad_norm", 0.0) + grad_norm.detach().float()
         return loss_value
+
+    def _discriminator_step(self, net, batch: dict, generated: torch.Tensor) -> dict:
+        """One discriminator update on ``net(batch, generated=...)``'s losses (after the generator step)."""
+        opt = self.optimizers["discriminator"]
+        with torch.autocast(device_type=self.ctx.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
+            _, d_losses = net(batch, generated=generated.detach())
+        d_loss = total_loss(d_losses)
+        if D.any_true(not math.isfinite(d_loss.item()), self.ctx):
+            raise self._diverged("non-finite discriminator loss", batch)
+        opt.zero_grad(set_to_none=True)  # also drops what the generator loss left in D
+        if self.scaler is not None:
+            self.scaler.scale(d_loss).backward()
+            self.scaler.step(opt)
+        else:
+            d_loss.backward()
+            opt.step()
+        return d_losses
 
     def fit(self, resume: bool = False) -> TrainResult:
         """Run (or continue) training until every epoch ran or ``train.max_steps`` is reached.
@@ -347,7 +400,8 @@ class Trainer:
                 self.epoch_step += 1
                 lr = self.optimizer.param_groups[0]["lr"]
                 if self.epoch_step == self.steps_per_epoch:  # close the epoch before any checkpoint
-                    self.scheduler.step()
+                    for sched in self.schedulers.values():
+                        sched.step()
                     self.epoch += 1
                     self.epoch_step = 0
                 t2 = time.perf_counter()
