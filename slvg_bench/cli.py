@@ -17,6 +17,7 @@ from slvg_bench.errors import SlvgError
 
 # name -> "module:attr" of a click command. Keep sorted by name.
 COMMANDS: dict[str, str] = {
+    "evaluate": "slvg_bench.commands.evaluate:evaluate",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",
 }
