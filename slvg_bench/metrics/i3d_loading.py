@@ -18,6 +18,7 @@ state dict when installed, else the TorchScript file.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -71,7 +72,9 @@ class TorchScriptI3D:
     def __init__(self, path: str | Path, device: "str | torch.device" = "cpu"):
         try:
             # TorchScript archives hold code + tensors, not pickled Python objects.
-            self.module = torch.jit.load(str(path), map_location=device).eval()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, the file is TorchScript
+                self.module = torch.jit.load(str(path), map_location=device).eval()
         except (RuntimeError, ValueError) as e:
             raise CheckpointError(f"{path} is not a TorchScript module (expected StyleGAN-V's i3d_torchscript.pt): {e}") from e
 
