@@ -109,7 +109,7 @@ def make_row(
         row[col] = state.get(col)
     row.update(status=status, message=message, code_version=ctx.code_version, config_hash=ctx.config_hash,
                finished_at=time.time())
-    return row
+    return {c: row[c] for c in schema.columns}
 
 
 def _atomic_write_table(df: pd.DataFrame, path: Path, metadata: dict | None = None) -> None:

@@ -53,6 +53,11 @@ def evaluate(pred, target, out, metrics, keypoints, keypoint_estimator, align, f
     """
     import json
 
+    from slvg_bench.metrics.registry import resolve
+
+    if metrics:
+        resolve(metrics)  # unknown ids fail here, before torch is imported
+
     from slvg_bench.config import load_config
     from slvg_bench.console import err_console, out_console
     from slvg_bench.errors import SlvgError
