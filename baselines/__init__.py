@@ -1,0 +1,1 @@
+"""Re-implemented baseline methods (TPSMM, MRAA, DynaST)."""
