@@ -58,9 +58,31 @@ class TCDOptions:
     reduction: str = "elements"
 
 
-def _levels(video: torch.Tensor, scale: float) -> torch.Tensor:
-    x = video.to(torch.float64) * scale
-    return x.round() if scale == 255.0 else x
+def levels(video: torch.Tensor, scale: float = 255.0) -> torch.Tensor:
+    """Video in [0, 1] on the TCD scale: int16 grey levels ``round(255·x)`` for scale 255, else float64 ``scale·x``."""
+    if scale == 255.0:
+        return video.float().mul(255.0).round_().to(torch.int16)
+    return video.to(torch.float64) * scale
+
+
+def _exceed_fraction(p: torch.Tensor, t: torch.Tensor, threshold: float, reduction: str) -> torch.Tensor:
+    """Eq. 13's per-frame fraction for centre frames ``p`` (N−2) and all target frames ``t`` (N).
+
+    Integer levels are compared as ``|2·Î_t − (I_{t−1} + I_{t+1})| > 2T`` — exact, no rounding can
+    decide whether 0.5 > 0.5.
+    """
+    c = p.shape[1]
+    if p.dtype == torch.int16:
+        d, limit = (2 * p - (t[:-2] + t[2:])).abs(), 2 * threshold  # d = 2·D
+    else:
+        d, limit = (p - 0.5 * (t[:-2] + t[2:])).abs(), threshold
+    if reduction == "elements":
+        exceed = d > limit
+    elif reduction == "any":
+        exceed = (d > limit).any(dim=1)
+    else:  # channel mean of D > T  <=>  channel sum of d > C·limit
+        exceed = d.sum(dim=1, dtype=torch.float64 if d.is_floating_point() else torch.int32) > c * limit
+    return exceed.flatten(1).to(torch.float64).mean(dim=1)
 
 
 def tcd_per_frame(
@@ -77,16 +99,7 @@ def tcd_per_frame(
         raise ValueError(f"TCD needs at least 3 frames (t-1, t, t+1), got {pred.shape[0]}")
     if reduction not in REDUCTIONS:
         raise ValueError(f"TCD reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    p = _levels(pred[1:-1], scale)
-    t = _levels(target, scale)
-    d = (p - 0.5 * (t[:-2] + t[2:])).abs()  # (N-2)×3×H×W
-    if reduction == "elements":
-        exceed = d > threshold
-    elif reduction == "any":
-        exceed = (d > threshold).any(dim=1)
-    else:
-        exceed = d.mean(dim=1) > threshold
-    return exceed.flatten(1).to(torch.float64).mean(dim=1)
+    return _exceed_fraction(levels(pred[1:-1], scale), levels(target, scale), threshold, reduction)
 
 
 def tcd(pred: torch.Tensor, target: torch.Tensor, threshold: float = 0.5, scale: float = 255.0,
@@ -121,17 +134,17 @@ class TCD(Metric):
         o = self.options
         return {"threshold": o.threshold, "scale": o.scale, "reduction": o.reduction}
 
-    def _video(self, pred: torch.Tensor, target: torch.Tensor) -> float:
+    def _video(self, pred_levels: torch.Tensor, target_levels: torch.Tensor) -> float:
         o = self.options
-        n = pred.shape[0]
         parts = []
-        # windows of batch_frames centre frames, each with its two neighbours
-        for s in frame_batches(n - 2, self.batch_frames):
-            window = slice(s.start, s.stop + 2)
-            parts.append(tcd_per_frame(pred[window], target[window], o.threshold, o.scale, o.reduction).cpu())
+        # batches of centre frames t = s.start+1 … s.stop, with the neighbours on both sides
+        for s in frame_batches(pred_levels.shape[0] - 2, self.batch_frames):
+            centre = pred_levels[s.start + 1 : s.stop + 1]
+            parts.append(_exceed_fraction(centre, target_levels[s.start : s.stop + 2], o.threshold, o.reduction).cpu())
         return float(torch.cat(parts).mean())
 
     def score(self, pair: VideoPair) -> dict[str, float]:
         if pair.n_frames < 3:
             raise MetricSkip(f"TCD needs at least 3 frames, the video has {pair.n_frames}")
-        return {"tcd": self._video(pair.pred, pair.target), "tcd-target": self._video(pair.target, pair.target)}
+        p, t = levels(pair.pred, self.options.scale), levels(pair.target, self.options.scale)
+        return {"tcd": self._video(p, t), "tcd-target": self._video(t, t)}
