@@ -19,6 +19,7 @@ from slvg_bench.errors import SlvgError
 COMMANDS: dict[str, str] = {
     "datasets": "slvg_bench.commands.datasets:datasets",
     "evaluate": "slvg_bench.commands.evaluate:evaluate",
+    "fvd": "slvg_bench.commands.fvd:fvd",
     "synth": "slvg_bench.commands.synth:synth",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",

@@ -33,6 +33,18 @@ from slvg_bench.errors import CheckpointError, WeightsUnavailableError
 from slvg_bench.metrics.base import Metric, MetricInfo, VideoPair, frame_batches
 
 BACKBONE_WEIGHTS = {"alex": "alexnet.imagenet-torchvision", "vgg": "vgg16.imagenet-torchvision"}
+# sha256 of the calibrated lin layers shipped in the lpips 0.1.4 wheel (weights/v0.1/<net>.pth)
+LIN_SHA256 = {
+    "alex": "df73285e35b22355a2df87cdb6b70b343713b667eddbda73e1977e0c860835c0",
+    "vgg": "a78928a0af1e5f0fcb1f3b9e8f8c3a2a5a3de244d830ad5c1feddc79b8432868",
+}
+
+
+def lin_layers_path(net: str) -> Path:
+    """The package's calibrated linear-layer file for ``net`` (v0.1)."""
+    import lpips
+
+    return Path(lpips.__file__).resolve().parent / "weights" / "v0.1" / f"{net}.pth"
 
 
 def _quiet_lpips(net: str):
@@ -132,10 +144,12 @@ class LPIPSAlex(Metric):
         return None
 
     def weight_digests(self) -> dict[str, str]:
+        """Backbone file and the package's lin layers (their sha256 is recorded, not assumed)."""
+        lin = {f"lpips-0.1.4:weights/v0.1/{self.net}.pth": weights.sha256_file(lin_layers_path(self.net))}
         if self.random_backbone:
-            return {BACKBONE_WEIGHTS[self.net]: "random-backbone"}
+            return {BACKBONE_WEIGHTS[self.net]: "random-backbone (tests/benchmarks only)", **lin}
         path = Path(self.backbone_path) if self.backbone_path else weights.require(BACKBONE_WEIGHTS[self.net])
-        return {BACKBONE_WEIGHTS[self.net]: weights.cached_sha256(path)}
+        return {BACKBONE_WEIGHTS[self.net]: weights.cached_sha256(path), **lin}
 
     @property
     def model(self) -> torch.nn.Module:

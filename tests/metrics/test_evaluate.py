@@ -222,3 +222,13 @@ def test_cli_end_to_end_json_and_files(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "slvg_bench", "evaluate", "--pred", str(pred), "--target", str(target),
                           "--metrics", "l1,sssim", "--out", str(out)], capture_output=True, text=True, cwd=REPO)
     assert bad.returncode == 2 and "Did you mean 'ssim'" in bad.stderr
+
+
+def test_fvd_between_two_result_files_from_the_cli(tmp_path):
+    pred, target, _ = make_folders(tmp_path, n=3, t=16)
+    kwargs = {"fvd-i3d-k400": {"extractor": tiny_extractor(), "cache_root": tmp_path / "cache"}}
+    res = evaluate(cfg(pred, target, metrics=("fvd", "l1")), tmp_path / "a.parquet", progress=False, metric_kwargs=kwargs)
+    r = subprocess.run([sys.executable, "-m", "slvg_bench", "fvd", str(tmp_path / "a.parquet"), str(tmp_path / "a.parquet")],
+                       capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout) == pytest.approx(res.aggregate[0].value, rel=1e-5)

@@ -69,7 +69,7 @@ def test_backbone_comes_from_the_weights_manager(tmp_path, monkeypatch):
     assert metric.unavailable_reason() is None
     metric.score(VideoPair("v", random_video(2, 32, 32), random_video(2, 32, 32, 1)))
     assert asked[-1] == "alexnet.imagenet-torchvision"
-    assert set(metric.weight_digests()) == {"alexnet.imagenet-torchvision"}
+    assert set(metric.weight_digests()) == {"alexnet.imagenet-torchvision", "lpips-0.1.4:weights/v0.1/alex.pth"}
 
 
 def test_missing_backbone_makes_lpips_unavailable_with_the_fix(tmp_path, monkeypatch):
@@ -84,3 +84,11 @@ def test_wrong_backbone_file_is_rejected(tmp_path):
     _, vgg_path = trunk_file(tmp_path, "vgg")
     with pytest.raises(CheckpointError, match="features"):
         build_lpips("alex", backbone_path=vgg_path)
+
+
+def test_lin_layers_are_the_published_ones():
+    from slvg_bench import weights
+    from slvg_bench.metrics.lpips_metric import LIN_SHA256, lin_layers_path
+
+    for net, digest in LIN_SHA256.items():
+        assert weights.sha256_file(lin_layers_path(net)) == digest
