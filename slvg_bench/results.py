@@ -297,6 +297,8 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
             valid = ok[ok[col].notna()]
             missing = ok[ok[col].isna()]
             reason = _first_reason(missing[col + REASON_SUFFIX]) if len(missing) else None
+            if not len(ok):
+                reason = "no video was scored (every row failed)"
             for i, reducer in enumerate(info.reducers):
                 value = _reduce(valid[col], valid["n_frames"], reducer) if len(valid) else math.nan
                 out.append(AggregateRow(

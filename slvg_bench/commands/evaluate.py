@@ -101,7 +101,8 @@ def print_report(console, result) -> None:
     from rich.table import Table
 
     unavailable = result.summary["unavailable_metrics"]
-    table = Table(title=f"slvg-bench evaluate — {len(result.rows)} videos", title_justify="left")
+    n_ok = int((result.rows["status"] == "ok").sum()) if len(result.rows) else 0
+    table = Table(title=f"slvg-bench evaluate — {n_ok} of {len(result.rows)} videos scored", title_justify="left")
     for col, kw in [("metric", {}), ("", {}), ("value", {"justify": "right"}), ("videos", {"justify": "right"}),
                     ("missing", {"justify": "right"}), ("note", {"overflow": "fold"})]:
         table.add_column(col, **kw)
