@@ -8,7 +8,7 @@ Naive reference = what evaluation scripts commonly do: for every frame, call
 on one image pair, plus L1 and TCD in NumPy. Also timed: LPIPS alone (batched),
 the floor of the suite. Prints frames/s and ratios as a Markdown table.
 
-    PYTHONPATH=$PWD python bench/metrics.py [--videos 4] [--frames 32] [--size 128] [--repeats 3]
+    PYTHONPATH=$PWD python bench/metrics.py [--videos 4] [--frames 32] [--size 128] [--repeats 5] [--threads 1]
 """
 
 from __future__ import annotations
@@ -58,13 +58,16 @@ def naive_loop(pairs, lpips_model) -> None:
                 (d > 0.5).mean()
 
 
-def best_time(fn, repeats: int) -> float:
-    times = []
+def interleaved_times(fns: dict, repeats: int) -> dict[str, list[float]]:
+    """Time every function once per round, round after round, so that load changes on a shared
+    machine hit all of them alike; returns every measured time."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return times
 
 
 def main() -> None:
@@ -73,9 +76,12 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=32)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--batch-frames", type=int, default=32)
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch intra-op threads (1 = stable timings on a shared, oversubscribed machine)")
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
 
     import lpips
 
@@ -97,21 +103,26 @@ def main() -> None:
     def run(scorer):
         return lambda: [scorer.score(VideoPair(str(i), p.to(args.device), t.to(args.device))) for i, (p, t) in enumerate(pairs)]
 
-    run(suite)()  # warm-up (model construction, allocator)
-    timings = {
-        "naive per-frame loop (skimage SSIM + lpips + NumPy L1/TCD)": best_time(lambda: naive_loop(pairs, naive_model), args.repeats),
-        "suite: l1 + ssim + tcd + lpips-alex (batched)": best_time(run(suite), args.repeats),
-        "lpips-alex alone (batched)": best_time(run(lpips_only), args.repeats),
-        "l1 + ssim + tcd (batched, no lpips)": best_time(run(no_lpips), args.repeats),
+    fns = {
+        "naive per-frame loop (skimage SSIM + lpips + NumPy L1/TCD)": lambda: naive_loop(pairs, naive_model),
+        "suite: l1 + ssim + tcd + lpips-alex (batched)": run(suite),
+        "lpips-alex alone (batched)": run(lpips_only),
+        "l1 + ssim + tcd (batched, no lpips)": run(no_lpips),
     }
-    naive = timings["naive per-frame loop (skimage SSIM + lpips + NumPy L1/TCD)"]
-    floor = timings["lpips-alex alone (batched)"]
+    for fn in fns.values():  # warm-up (model construction, allocator)
+        fn()
+    times = interleaved_times(fns, args.repeats)
+    best = {k: min(v) for k, v in times.items()}
+    median = {k: float(np.median(v)) for k, v in times.items()}
+    naive_key, floor_key = "naive per-frame loop (skimage SSIM + lpips + NumPy L1/TCD)", "lpips-alex alone (batched)"
     print(f"{args.videos} videos × {args.frames} frames at {args.size}×{args.size}, device {args.device}, "
-          f"torch threads {torch.get_num_threads()}, best of {args.repeats}\n")
+          f"torch threads {torch.get_num_threads()}, {args.repeats} interleaved rounds (best; median in brackets)\n")
     print("| what | frames/s | speed-up vs naive | time vs lpips alone |")
     print("|---|---:|---:|---:|")
-    for name, sec in timings.items():
-        print(f"| {name} | {n_frames / sec:.1f} | {naive / sec:.2f}× | {sec / floor:.2f}× |")
+    for name in fns:
+        print(f"| {name} | {n_frames / best[name]:.1f} ({n_frames / median[name]:.1f}) "
+              f"| {best[naive_key] / best[name]:.2f}× ({median[naive_key] / median[name]:.2f}×) "
+              f"| {best[name] / best[floor_key]:.2f}× ({median[name] / median[floor_key]:.2f}×) |")
 
 
 if __name__ == "__main__":

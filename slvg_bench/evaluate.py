@@ -23,6 +23,7 @@ import pandas as pd
 from slvg_bench import config as config_mod
 from slvg_bench import provenance, results
 from slvg_bench.errors import UsageError, VideoReadError
+from slvg_bench.metrics.base import MetricSkip
 from slvg_bench.metrics.keypoint_source import KeypointFolder, load_estimator
 from slvg_bench.metrics.registry import DEFAULT_METRICS, REGION_METRICS, resolve
 from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, align_pair, check_video, make_pair
@@ -123,8 +124,6 @@ class _KeypointProvider:
         """Keypoints of the ``n_scored`` first frames of a target video with ``n_target_frames``."""
         if self.folder is None:
             return None, None
-        from slvg_bench.metrics.base import MetricSkip
-
         try:
             return self.folder.load(key, n_target_frames)[:n_scored], None
         except MetricSkip as e:

@@ -59,30 +59,31 @@ class TCDOptions:
 
 
 def levels(video: torch.Tensor, scale: float = 255.0) -> torch.Tensor:
-    """Video in [0, 1] on the TCD scale: int16 grey levels ``round(255·x)`` for scale 255, else float64 ``scale·x``."""
+    """Video in [0, 1] on the TCD scale: whole grey levels ``round(255·x)`` for scale 255 (float32
+    holding integers, exact), else float64 ``scale·x``."""
     if scale == 255.0:
-        return video.float().mul(255.0).round_().to(torch.int16)
+        return video.float().mul(255.0).round_()
     return video.to(torch.float64) * scale
 
 
-def _exceed_fraction(p: torch.Tensor, t: torch.Tensor, threshold: float, reduction: str) -> torch.Tensor:
+def _exceed_fraction(p: torch.Tensor, t: torch.Tensor, threshold: float, reduction: str, whole_levels: bool) -> torch.Tensor:
     """Eq. 13's per-frame fraction for centre frames ``p`` (N−2) and all target frames ``t`` (N).
 
-    Integer levels are compared as ``|2·Î_t − (I_{t−1} + I_{t+1})| > 2T`` — exact, no rounding can
-    decide whether 0.5 > 0.5.
+    On whole grey levels the test is ``|2·Î_t − I_{t−1} − I_{t+1}| > 2T`` — integer arithmetic
+    (exact in float32), so no rounding can decide whether 0.5 > 0.5.
     """
-    c = p.shape[1]
-    if p.dtype == torch.int16:
-        d, limit = (2 * p - (t[:-2] + t[2:])).abs(), 2 * threshold  # d = 2·D
+    c, h, w = p.shape[1:]
+    if whole_levels:
+        d, limit = p.mul(2).sub_(t[:-2]).sub_(t[2:]).abs_(), 2 * threshold  # d = 2·D
     else:
         d, limit = (p - 0.5 * (t[:-2] + t[2:])).abs(), threshold
     if reduction == "elements":
-        exceed = d > limit
+        count, total = torch.count_nonzero(d > limit, dim=(1, 2, 3)), c * h * w
     elif reduction == "any":
-        exceed = (d > limit).any(dim=1)
+        count, total = torch.count_nonzero((d > limit).any(dim=1), dim=(1, 2)), h * w
     else:  # channel mean of D > T  <=>  channel sum of d > C·limit
-        exceed = d.sum(dim=1, dtype=torch.float64 if d.is_floating_point() else torch.int32) > c * limit
-    return exceed.flatten(1).to(torch.float64).mean(dim=1)
+        count, total = torch.count_nonzero(d.sum(dim=1) > c * limit, dim=(1, 2)), h * w
+    return count.to(torch.float64) / total
 
 
 def tcd_per_frame(
@@ -99,7 +100,7 @@ def tcd_per_frame(
         raise ValueError(f"TCD needs at least 3 frames (t-1, t, t+1), got {pred.shape[0]}")
     if reduction not in REDUCTIONS:
         raise ValueError(f"TCD reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    return _exceed_fraction(levels(pred[1:-1], scale), levels(target, scale), threshold, reduction)
+    return _exceed_fraction(levels(pred[1:-1], scale), levels(target, scale), threshold, reduction, scale == 255.0)
 
 
 def tcd(pred: torch.Tensor, target: torch.Tensor, threshold: float = 0.5, scale: float = 255.0,
@@ -140,7 +141,8 @@ class TCD(Metric):
         # batches of centre frames t = s.start+1 … s.stop, with the neighbours on both sides
         for s in frame_batches(pred_levels.shape[0] - 2, self.batch_frames):
             centre = pred_levels[s.start + 1 : s.stop + 1]
-            parts.append(_exceed_fraction(centre, target_levels[s.start : s.stop + 2], o.threshold, o.reduction).cpu())
+            window = target_levels[s.start : s.stop + 2]
+            parts.append(_exceed_fraction(centre, window, o.threshold, o.reduction, o.scale == 255.0).cpu())
         return float(torch.cat(parts).mean())
 
     def score(self, pair: VideoPair) -> dict[str, float]:

@@ -6,11 +6,9 @@ import types
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from slvg_bench.errors import UsageError
 from slvg_bench.evaluate import EvaluateConfig, evaluate, index_videos
-from slvg_bench.metrics.base import MetricSkip
 from slvg_bench.registry import Registry
 from slvg_bench.scoring import InputError, MetricOptions, Scorer, align_pair, check_video
 from slvg_bench.video import write_frames, write_gif, write_mp4

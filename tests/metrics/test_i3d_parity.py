@@ -63,6 +63,7 @@ def test_logits_and_every_endpoint_are_bit_exact(i3d_fixture, one_thread):
     assert (logits - outputs["logits"]).abs().max() <= TOLERANCES["i3d_logits_one_thread"]
 
 
+@pytest.mark.slow
 def test_logits_within_tolerance_with_default_threads(i3d_fixture):
     folder, inputs, outputs = i3d_fixture
     model = load_i3d_state_dict(folder / "checkpoint.pth")
