@@ -107,7 +107,8 @@ def ssim_maps(
 ) -> torch.Tensor:
     """``N×C×H×W`` pair -> ``N×C×H'×W'`` SSIM map over the valid region (H' = H − win + 1), float64.
 
-    The operations and their order are skimage's (``structural_similarity``), in float64.
+    skimage's formula (``structural_similarity``) in float64; the only reordering is that
+    σx² + σy² is filtered as one map, which changes results by ~1e-16.
     """
     if pred.shape != target.shape or pred.ndim != 4:
         raise ValueError(f"SSIM needs two N×C×H×W tensors of equal shape, got {tuple(pred.shape)}, {tuple(target.shape)}")
@@ -117,29 +118,30 @@ def ssim_maps(
         raise ValueError(f"SSIM with a {win}×{win} window needs frames of at least {win}×{win}, got {h}×{w}")
     x = pred.to(torch.float64)
     y = target.to(torch.float64)
-    # the five local moments filtered in one call: x, y, x², y², xy
-    stack = torch.empty((n, 5 * c, h, w), dtype=torch.float64, device=x.device)
+    # four local moments filtered in one call: x, y, xy and x² + y² (σx² and σy² only ever
+    # appear as their sum, so one map serves both)
+    stack = torch.empty((n, 4 * c, h, w), dtype=torch.float64, device=x.device)
     stack[:, :c] = x
     stack[:, c : 2 * c] = y
-    torch.mul(x, x, out=stack[:, 2 * c : 3 * c])
-    torch.mul(y, y, out=stack[:, 3 * c : 4 * c])
-    torch.mul(x, y, out=stack[:, 4 * c :])
-    ux, uy, uxx, uyy, uxy = valid_filter(stack, window_1d(settings).to(stack.device), backend).split(c, dim=1)
+    torch.mul(x, y, out=stack[:, 2 * c : 3 * c])
+    torch.mul(x, x, out=stack[:, 3 * c :]).addcmul_(y, y)
+    ux, uy, uxy, uxx_yy = valid_filter(stack, window_1d(settings).to(stack.device), backend).split(c, dim=1)
     np_ = win * win
     cov_norm = np_ / (np_ - 1) if settings.sample_covariance else 1.0
     c1 = (settings.k1 * settings.data_range) ** 2
     c2 = (settings.k2 * settings.data_range) ** 2
     ux_uy = ux * uy
-    ux2, uy2 = ux * ux, uy * uy
-    # in place on the filtered maps: vx = cov_norm·(uxx − ux²), vy, vxy likewise
+    ux2_uy2 = ux * ux
+    ux2_uy2.addcmul_(uy, uy)
+    # in place on the filtered maps: vxy = cov_norm·(uxy − ux·uy), vx + vy = cov_norm·(uxx + uyy − ux² − uy²)
     vxy = uxy.sub_(ux_uy)
-    vx, vy = uxx.sub_(ux2), uyy.sub_(uy2)
+    vx_vy = uxx_yy.sub_(ux2_uy2)
     if cov_norm != 1.0:
-        vx.mul_(cov_norm), vy.mul_(cov_norm), vxy.mul_(cov_norm)
+        vxy.mul_(cov_norm), vx_vy.mul_(cov_norm)
     a1 = ux_uy.mul_(2).add_(c1)
     a2 = vxy.mul_(2).add_(c2)
-    b1 = ux2.add_(uy2).add_(c1)
-    b2 = vx.add_(vy).add_(c2)
+    b1 = ux2_uy2.add_(c1)
+    b2 = vx_vy.add_(c2)
     return a1.mul_(a2).div_(b1.mul_(b2))
 
 
