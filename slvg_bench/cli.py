@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "slvg_bench.commands.evaluate:evaluate",
     "fvd": "slvg_bench.commands.fvd:fvd",
     "synth": "slvg_bench.commands.synth:synth",
+    "train": "slvg_bench.commands.train:train",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",
 }

@@ -52,6 +52,21 @@ register(WeightSpec(
     location="torch_hub",
 ))
 
+# --- DynaST (baselines/dynast) ---
+register(WeightSpec(
+    id="dynast.deepfashion-official",
+    filename="dynast_deepfashion_latest_net_G.pth",
+    sha256=None,
+    license="Apache-2.0 (Huage001/DynaST); trained on DeepFashion (non-commercial research use)",
+    origin="official DynaST generator (ECCV 2022) trained on DeepFashion at 256x256; 20-channel pose maps",
+    used_by=("dynast",),
+    manual=(
+        "download latest_net_G.pth from the Google Drive link in github.com/Huage001/DynaST README "
+        "(file id 1UJ9xsQBBWZEXOz-jizerR4Qjo7n1kYmy)"
+    ),
+    notes="plain generator state dict (674 tensors); converted on load by baselines.dynast.convert",
+))
+
 # --- metrics: the FVD network (Kinetics-400 Inception-I3D, TF-Hub i3d-kinetics-400/1) -------------
 # Neither file has a published sha256; the git blob SHA-1 of each upstream copy is recorded in
 # `extra` and compared when the file is loaded (reported with every FVD).
