@@ -97,37 +97,12 @@ def evaluate(pred, target, out, metrics, keypoints, keypoint_estimator, align, f
 
 def print_report(console, result) -> None:
     """The aggregate table, protocol notes, unavailable metrics and failed videos."""
-    from rich.markup import escape
-    from rich.table import Table
+    from slvg_bench.report import print_aggregate
 
-    unavailable = result.summary["unavailable_metrics"]
     n_ok = int((result.rows["status"] == "ok").sum()) if len(result.rows) else 0
-    table = Table(title=f"slvg-bench evaluate — {n_ok} of {len(result.rows)} videos scored", title_justify="left")
-    for col, kw in [("metric", {}), ("", {}), ("value", {"justify": "right"}), ("videos", {"justify": "right"}),
-                    ("missing", {"justify": "right"}), ("note", {"overflow": "fold"})]:
-        table.add_column(col, **kw)
-    for e in result.aggregate:
-        value = "n/a" if e.value != e.value else f"{e.value:.6g}"
-        note = e.reason or ""
-        if e.metric in unavailable:
-            note = "unavailable (see below)"
-        elif e.reducer == "corpus" and not e.reason:
-            d = e.details
-            note = f"{d.get('n_clips_generated')}/{d.get('n_clips_real')} clips, {d.get('clip_length')} frames, {d.get('covariance')} cov."
-        table.add_row(escape(e.name), "↑" if e.higher_is_better else "↓", value, str(e.n_videos), str(e.n_missing),
-                      escape(note))
-    console.print(table)
-    for e in result.aggregate:
-        if e.reducer == "corpus" and e.details:
-            console.print(f"[bold]{e.metric}[/] protocol: " + escape("; ".join(f"{k}: {v}" for k, v in e.details.items())),
-                          highlight=False, soft_wrap=True)
+    print_aggregate(console, f"slvg-bench evaluate — {n_ok} of {len(result.rows)} videos scored", result.aggregate,
+                    result.summary)
     s = result.summary
-    for mid, reason in s["unavailable_metrics"].items():
-        console.print(f"[yellow]{escape(reason)}[/]", highlight=False, soft_wrap=True)
-    if s["failed_videos"]:
-        console.print(f"[red]{len(s['failed_videos'])} video(s) failed[/] (status 'failed' in the rows):")
-        for vid, msg in list(s["failed_videos"].items())[:10]:
-            console.print(f"  {escape(vid)}: {escape(msg)}", highlight=False, soft_wrap=True)
     if s["n_predictions_without_target"]:
         console.print(f"[yellow]{s['n_predictions_without_target']} prediction(s) have no target and were ignored[/]")
     console.print(f"rows: {result.out_path}; aggregate: {result.csv_path}, {result.json_path}",
