@@ -77,3 +77,30 @@ for _setup, _file, _res, _what in (
         extra={"setup": _setup, "image_size": _res},
     ))
 del _setup, _file, _res, _what
+
+# --- MRAA official checkpoints (baselines/mraa; converted on load by baselines/mraa/convert.py) ---
+_MRAA_MANUAL = (
+    "download {f} from the official MRAA checkpoints folder linked in the README of "
+    "https://github.com/snap-research/articulated-animation (Google Drive folder "
+    "https://drive.google.com/drive/folders/1jCeFPqfU_wKNYwof0ONICwsj3xHlr_tb)"
+)
+for _setup, _file, _res, _what in (
+    ("vox", "vox256.pth", 256, "VoxCeleb faces"),
+    ("taichi", "taichi256.pth", 256, "TaiChiHD full bodies"),
+    ("ted", "ted384.pth", 384, "TED-talks upper bodies"),
+    ("ted-youtube", "ted-youtube384.pth", 384, "TED-talks YouTube upper bodies (20 regions)"),
+    ("mgif", "mgif256.pth", 256, "MGif cartoon animals"),
+):
+    register(WeightSpec(
+        id=f"mraa.{_setup}{_res}-official",
+        filename=_file,
+        sha256=None,  # upstream publishes no checksum; recorded on install
+        license="none granted: Snap Inc. sample-code notice (informational use only; no licence to copy, "
+                "modify or distribute) covers the repository; no separate terms for the weights",
+        origin=f"official MRAA checkpoint trained on {_what} at {_res}×{_res} (snap-research, CVPR 2021)",
+        used_by=("mraa",),
+        manual=_MRAA_MANUAL.format(f=_file),
+        notes="converted to slvg-bench modules on load (baselines/mraa/convert.py)",
+        extra={"setup": _setup, "image_size": _res},
+    ))
+del _setup, _file, _res, _what
