@@ -15,6 +15,7 @@ Pipeline at the motion resolution ``h×w = scale_factor·(H×W)``, transforms or
 
 from __future__ import annotations
 
+import contextlib
 from typing import Optional
 
 import torch
@@ -27,6 +28,27 @@ from baselines.common.heatmaps import covariance_gaussian, kp2gaussian
 from baselines.common.hourglass import Hourglass
 from baselines.common.warping import MRAA_ALIGN_CORNERS, warp
 from baselines.mraa.regions import relative_affine
+
+
+@contextlib.contextmanager
+def _full_precision(like: torch.Tensor):
+    """Autocast off; yields the dtype (≥ float32) the geometry is computed in (inverses, grids, Gaussians)."""
+    with torch.autocast(device_type=like.device.type, enabled=False):
+        yield torch.promote_types(like.dtype, torch.float32)
+
+
+def _cast(params: dict, dtype: torch.dtype) -> dict:
+    return {k: v.to(dtype) for k, v in params.items() if k in ("shift", "affine", "covar")}
+
+
+def warp_precise(image: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """Backward warp (``align_corners=False``) sampling in at least float32.
+
+    Under AMP the features may be half precision; sampling coordinates in half precision would be off
+    by up to ~0.4% of the image (bf16), so both are promoted (a no-op in float32/float64).
+    """
+    dtype = torch.promote_types(torch.promote_types(image.dtype, grid.dtype), torch.float32)
+    return warp(image.to(dtype), grid.to(dtype), align_corners=MRAA_ALIGN_CORNERS)
 
 
 class PixelwiseFlowPredictor(nn.Module):
@@ -75,7 +97,9 @@ class PixelwiseFlowPredictor(nn.Module):
                                source_params: dict) -> torch.Tensor:
         """``B×(K+1)×1×h×w``: a zero map (background), then ``G_D − G_S`` per region."""
         size = source_down.shape[2:]
-        heat = self._gaussians(driving_params, size) - self._gaussians(source_params, size)
+        with _full_precision(driving_params["shift"]) as dtype:
+            heat = (self._gaussians(_cast(driving_params, dtype), size)
+                    - self._gaussians(_cast(source_params, dtype), size))
         zeros = heat.new_zeros(heat.shape[0], 1, *size)
         return torch.cat([zeros, heat], dim=1).unsqueeze(2)
 
@@ -84,23 +108,25 @@ class PixelwiseFlowPredictor(nn.Module):
         """``B×(K+1)×h×w×2`` driving->source grids: background, then one affine map per region."""
         bs, _, h, w = source_down.shape
         k = self.num_regions
-        identity = make_coordinate_grid((h, w), source_params["shift"].dtype, source_down.device).view(1, 1, h, w, 2)
-        grid = identity - driving_params["shift"].view(bs, k, 1, 1, 2)
-        if "affine" in driving_params:
-            affine = relative_affine(source_params["affine"], driving_params["affine"], self.revert_axis_swap)
-            grid = torch.matmul(affine.view(bs, k, 1, 1, 2, 2), grid.unsqueeze(-1)).squeeze(-1)
-        regions = grid + source_params["shift"].view(bs, k, 1, 1, 2)
-        background = identity.expand(bs, 1, h, w, 2)
-        if bg_params is not None:
-            background = apply_homography(bg_params, background)
-        return torch.cat([background, regions], dim=1)
+        with _full_precision(driving_params["shift"]) as dtype:
+            driving_params, source_params = _cast(driving_params, dtype), _cast(source_params, dtype)
+            identity = make_coordinate_grid((h, w), dtype, source_down.device).view(1, 1, h, w, 2)
+            grid = identity - driving_params["shift"].view(bs, k, 1, 1, 2)
+            if "affine" in driving_params:
+                affine = relative_affine(source_params["affine"], driving_params["affine"], self.revert_axis_swap)
+                grid = torch.matmul(affine.view(bs, k, 1, 1, 2, 2), grid.unsqueeze(-1)).squeeze(-1)
+            regions = grid + source_params["shift"].view(bs, k, 1, 1, 2)
+            background = identity.expand(bs, 1, h, w, 2)
+            if bg_params is not None:
+                background = apply_homography(bg_params.to(dtype), background)
+            return torch.cat([background, regions], dim=1)
 
     def deformed_sources(self, source_down: torch.Tensor, sparse_motions: torch.Tensor) -> torch.Tensor:
         """``B×(K+1)×C×h×w``: the source warped by every transform (``align_corners=False``)."""
         bs, c, h, w = source_down.shape
         n = sparse_motions.shape[1]
         src = source_down.unsqueeze(1).expand(bs, n, c, h, w).reshape(bs * n, c, h, w)
-        out = warp(src, sparse_motions.reshape(bs * n, h, w, 2), align_corners=MRAA_ALIGN_CORNERS)
+        out = warp_precise(src, sparse_motions.reshape(bs * n, h, w, 2))
         return out.view(bs, n, c, h, w)
 
     def forward(self, source_image: torch.Tensor, driving_region_params: dict, source_region_params: dict,

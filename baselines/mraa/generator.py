@@ -21,8 +21,13 @@ import torch
 from torch import nn
 
 from baselines.common.blocks import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d
-from baselines.common.warping import MRAA_ALIGN_CORNERS, resize_map, warp_with_flow
-from baselines.mraa.flow_predictor import PixelwiseFlowPredictor
+from baselines.common.warping import MRAA_ALIGN_CORNERS, resize_flow, resize_map
+from baselines.mraa.flow_predictor import PixelwiseFlowPredictor, warp_precise
+
+
+def warp_with_flow(inp: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """Warp ``B×C×H×W`` with a flow of any resolution (bilinearly resized first), sampling in ≥ float32."""
+    return warp_precise(inp, resize_flow(flow, inp.shape[2:], MRAA_ALIGN_CORNERS))
 
 
 def _width(block_expansion: int, max_features: int, i: int) -> int:
@@ -80,7 +85,7 @@ class Generator(nn.Module):
 
         Without an occlusion map the warped skip replaces ``previous`` (official behaviour).
         """
-        warped = warp_with_flow(skip, motion["optical_flow"], MRAA_ALIGN_CORNERS)
+        warped = warp_with_flow(skip, motion["optical_flow"])
         occlusion = motion.get("occlusion_map")
         if occlusion is None:
             return warped
@@ -124,7 +129,7 @@ class Generator(nn.Module):
         motion = self.pixelwise_flow_predictor(source_image, driving_region_params, source_region_params,
                                                bg_params, source_down=source_down)
         out = {
-            "deformed": warp_with_flow(source_image, motion["optical_flow"], MRAA_ALIGN_CORNERS),
+            "deformed": warp_with_flow(source_image, motion["optical_flow"]),
             "motion": motion,
             "prediction": self.decode(source_image, features, motion),
         }

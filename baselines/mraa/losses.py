@@ -34,20 +34,23 @@ def equivariance_losses(region_predictor: Callable[[torch.Tensor], dict], drivin
         ``(losses, extras)``: losses ``{"equivariance_shift", "equivariance_affine"}`` (the non-zero ones),
         extras ``{"transformed_frame", "transformed_region_params"}``.
     """
-    frame = transform.transform_frame(driving, align_corners=MRAA_ALIGN_CORNERS)
+    device = driving.device.type
+    with torch.autocast(device_type=device, enabled=False):  # warps and 2×2 algebra in full precision
+        frame = transform.transform_frame(driving, align_corners=MRAA_ALIGN_CORNERS)
     params_t = region_predictor(frame)
     losses = {}
-    if weight_shift != 0:
-        value = torch.abs(driving_params["shift"] - transform.warp_coordinates(params_t["shift"])).mean()
-        losses["equivariance_shift"] = weight_shift * value
-    if weight_affine != 0:
-        with torch.enable_grad():  # the Jacobian needs autograd even when evaluating under no_grad
-            jacobian = transform.jacobian(params_t["shift"])
-        value = torch.matmul(torch.inverse(driving_params["affine"]), torch.matmul(jacobian, params_t["affine"]))
-        if revert_axis_swap:
-            value = sign_corrected(value)
-        eye = torch.eye(2, dtype=value.dtype, device=value.device)
-        losses["equivariance_affine"] = weight_affine * torch.abs(eye - value).mean()
+    with torch.autocast(device_type=device, enabled=False):
+        if weight_shift != 0:
+            value = torch.abs(driving_params["shift"] - transform.warp_coordinates(params_t["shift"])).mean()
+            losses["equivariance_shift"] = weight_shift * value
+        if weight_affine != 0:
+            with torch.enable_grad():  # the Jacobian needs autograd even when evaluating under no_grad
+                jacobian = transform.jacobian(params_t["shift"])
+            value = torch.matmul(torch.inverse(driving_params["affine"]), torch.matmul(jacobian, params_t["affine"]))
+            if revert_axis_swap:
+                value = sign_corrected(value)
+            eye = torch.eye(2, dtype=value.dtype, device=value.device)
+            losses["equivariance_affine"] = weight_affine * torch.abs(eye - value).mean()
     return losses, {"transformed_frame": frame, "transformed_region_params": params_t}
 
 

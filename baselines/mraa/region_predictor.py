@@ -94,22 +94,30 @@ class RegionPredictor(nn.Module):
     def heatmaps(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(heatmap B×K×h×w, hourglass features)`` for images ``B×C×H×W`` in [0, 1]."""
         features = self.predictor(self.downsample(x))
-        logits = self.regions(features)
+        return self._softmax(self.regions(features)), features
+
+    def _softmax(self, logits: torch.Tensor) -> torch.Tensor:
         b, k, h, w = logits.shape
-        heatmap = F.softmax(logits.view(b, k, h * w) / self.temperature, dim=2).view(b, k, h, w)
-        return heatmap, features
+        with torch.autocast(device_type=logits.device.type, enabled=False):
+            logits = logits.to(torch.promote_types(logits.dtype, torch.float32))
+            return F.softmax(logits.view(b, k, h * w) / self.temperature, dim=2).view(b, k, h, w)
 
     def forward(self, x: torch.Tensor) -> dict:
-        """Images ``B×C×H×W`` in [0, 1] -> region parameters (see the module docstring)."""
+        """Images ``B×C×H×W`` in [0, 1] -> region parameters (see the module docstring).
+
+        The heatmap statistics and the SVD run in at least float32, also under AMP autocast.
+        """
         heatmap, features = self.heatmaps(x)
-        params = heatmap_moments(heatmap, with_covar=self.pca_based)
-        params["heatmap"] = heatmap
-        if self.jacobian is not None:
-            b, k, h, w = heatmap.shape
-            maps = self.jacobian(features).reshape(b, 1, 4, h, w)
-            affine = (heatmap.unsqueeze(2) * maps).view(b, k, 4, h * w).sum(dim=-1).view(b, k, 2, 2)
-            params["affine"] = affine
-            params["covar"] = torch.matmul(affine, affine.transpose(-1, -2))
-        elif self.pca_based:
-            params.update(pca_affine(params["covar"], on_cpu=not self.fast_svd))
+        jacobian_map = self.jacobian(features) if self.jacobian is not None else None
+        with torch.autocast(device_type=heatmap.device.type, enabled=False):
+            params = heatmap_moments(heatmap, with_covar=self.pca_based)
+            params["heatmap"] = heatmap
+            if jacobian_map is not None:
+                b, k, h, w = heatmap.shape
+                maps = jacobian_map.to(heatmap.dtype).reshape(b, 1, 4, h, w)
+                affine = (heatmap.unsqueeze(2) * maps).view(b, k, 4, h * w).sum(dim=-1).view(b, k, 2, 2)
+                params["affine"] = affine
+                params["covar"] = torch.matmul(affine, affine.transpose(-1, -2))
+            elif self.pca_based:
+                params.update(pca_affine(params["covar"], on_cpu=not self.fast_svd))
         return params

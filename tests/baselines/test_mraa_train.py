@@ -88,6 +88,26 @@ def test_training_forward_losses_gradients_and_state_dict():
         model({"source": torch.rand(1, 3, 32, 32)})
 
 
+def test_mixed_precision_keeps_the_geometry_in_float32():
+    """Under autocast (bf16 on the CPU here; the trainer uses it on CUDA) the region statistics, SVD,
+    sparse motions, warps and equivariance algebra stay float32; losses stay close to float32."""
+    torch.manual_seed(0)
+    model = build(tiny_config())
+    batch = _batch()
+    torch.manual_seed(1)
+    _, full = model(batch)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        params = model.region_predictor(batch["source"])
+        torch.manual_seed(1)
+        pred, mixed = model(batch)
+    assert params["shift"].dtype == params["affine"].dtype == params["heatmap"].dtype == torch.float32
+    assert pred.dtype == torch.float32
+    for name, value in mixed.items():
+        assert value.dtype == torch.float32 and torch.isfinite(value), name
+        assert abs(value.item() - full[name].item()) < 0.05 * abs(full[name].item()) + 0.02, name
+    sum(mixed.values()).backward()
+
+
 def _total(model, batch, seed=123):
     torch.manual_seed(seed)  # the same random equivariance warp for every evaluation
     return sum(model(batch)[1].values())
