@@ -19,6 +19,7 @@ from slvg_bench.errors import SlvgError
 COMMANDS: dict[str, str] = {
     "datasets": "slvg_bench.commands.datasets:datasets",
     "synth": "slvg_bench.commands.synth:synth",
+    "train": "slvg_bench.commands.train:train",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",
 }
