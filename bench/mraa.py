@@ -108,8 +108,8 @@ def main() -> None:
         rows[(method, preset)] = (n_params, tr, inf)
         print(f"  {method}{'-' + preset if preset else ''}: {n_params / 1e6:.2f} M params, "
               f"train {tr['wall']:.2f} s/step wall ({tr['cpu']:.2f} s CPU)"
-              + (f", inference {args.frames / inf['wall']:.2f} frames/s wall ({inf['cpu'] / args.frames:.3f} CPU-s/frame)"
-                 if inf else ""))
+              + (f", inference {args.frames / inf['wall']:.2f} frames/s wall "
+                 f"({inf['cpu'] / args.frames:.3f} CPU-s/frame)" if inf else ""))
     ref = rows[("tpsmm", None)]
     print("\n| model (128×128 input) | params | train s/step (wall / CPU) | steps/s | samples/s | "
           "vs TPSMM | infer frames/s | vs TPSMM |")

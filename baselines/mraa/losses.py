@@ -63,7 +63,10 @@ def background_loss(bg_source_to_driving: torch.Tensor, bg_driving_to_source: to
 
 
 def avd_losses(target: dict, reconstruction: dict, lambda_shift: float = 1.0, lambda_affine: float = 1.0) -> dict:
-    """AVD stage: ``{"rec_shift": λ_s·mean|μ − μ̂|, "rec_affine": λ_a·mean|A − Â|}`` against the unscaled driving params."""
+    """AVD stage: ``{"rec_shift": λ_s·mean|μ − μ̂|, "rec_affine": λ_a·mean|A − Â|}``.
+
+    ``target`` are the unscaled driving parameters, ``reconstruction`` the AVD output.
+    """
     return {
         "rec_shift": lambda_shift * torch.abs(target["shift"] - reconstruction["shift"]).mean(),
         "rec_affine": lambda_affine * torch.abs(target["affine"] - reconstruction["affine"]).mean(),

@@ -43,7 +43,10 @@ def batch_frames(model: MRAA, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class MRAATrainingModel(MRAA):
-    """Stage 1. ``forward(batch) -> (prediction B×3×H×W, {perceptual, equivariance_shift, equivariance_affine[, bg]})``."""
+    """Stage 1. ``forward(batch) -> (prediction B×3×H×W, losses)``.
+
+    Losses: ``perceptual``, ``equivariance_shift``, ``equivariance_affine`` and, with ``loss.bg > 0``, ``bg``.
+    """
 
     def __init__(self, cfg: MRAAConfig):
         super().__init__(cfg.model, with_bg=True, with_avd=False)

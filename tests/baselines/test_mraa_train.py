@@ -182,7 +182,8 @@ def test_our_checkpoint_round_trip_and_the_animator(tmp_path):
     assert out.shape == (5, 3, 32, 32) and 0 <= out.min() and out.max() <= 1
     with torch.no_grad():  # reconstruction protocol: absolute motion, bg from (source, driving)
         s = model.region_predictor(src[None])
-        direct = model.generate(src[None], s, model.region_predictor(drv), model.bg_predictor(src[None].expand(5, -1, -1, -1), drv))
+        bg = model.bg_predictor(src[None].expand(5, -1, -1, -1), drv)
+        direct = model.generate(src[None], s, model.region_predictor(drv), bg)
     assert torch.allclose(out, direct["prediction"], atol=1e-5)
     assert torch.allclose(MRAAAnimator(model, cfg2, batch_size=5).animate(src, drv), out, atol=1e-5)
     rel = animator.animate(src, drv, mode="relative")
