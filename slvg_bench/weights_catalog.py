@@ -52,6 +52,59 @@ register(WeightSpec(
     location="torch_hub",
 ))
 
+# --- TPSMM official checkpoints (baselines/tpsmm; converted on load by baselines/tpsmm/convert.py) ---
+_TPSMM_MANUAL = (
+    "download {f} from the official TPSMM release linked in the README of "
+    "https://github.com/yoyo-nb/Thin-Plate-Spline-Motion-Model (Google Drive folder "
+    "https://drive.google.com/drive/folders/1pNDo1ODQIb5HVObRtCmubqJikmR7VVLT or Yandex "
+    "https://disk.yandex.com/d/bWopgbGj1ZUV1w)"
+)
+for _setup, _file, _res, _what in (
+    ("vox", "vox.pth.tar", 256, "VoxCeleb faces"),
+    ("taichi", "taichi.pth.tar", 256, "TaiChiHD full bodies"),
+    ("ted", "ted.pth.tar", 384, "TED-talks upper bodies"),
+    ("mgif", "mgif.pth.tar", 256, "MGif cartoon animals"),
+):
+    register(WeightSpec(
+        id=f"tpsmm.{_setup}{_res}-official",
+        filename=_file,
+        sha256=None,  # upstream publishes no checksum; recorded on install
+        license="MIT (repository licence; no separate licence stated for the weights)",
+        origin=f"official TPSMM checkpoint trained on {_what} at {_res}×{_res} (yoyo-nb, CVPR 2022)",
+        used_by=("tpsmm",),
+        manual=_TPSMM_MANUAL.format(f=_file),
+        notes="converted to slvg-bench modules on load (baselines/tpsmm/convert.py)",
+        extra={"setup": _setup, "image_size": _res},
+    ))
+del _setup, _file, _res, _what
+
+# --- MRAA official checkpoints (baselines/mraa; converted on load by baselines/mraa/convert.py) ---
+_MRAA_MANUAL = (
+    "download {f} from the official MRAA checkpoints folder linked in the README of "
+    "https://github.com/snap-research/articulated-animation (Google Drive folder "
+    "https://drive.google.com/drive/folders/1jCeFPqfU_wKNYwof0ONICwsj3xHlr_tb)"
+)
+for _setup, _file, _res, _what in (
+    ("vox", "vox256.pth", 256, "VoxCeleb faces"),
+    ("taichi", "taichi256.pth", 256, "TaiChiHD full bodies"),
+    ("ted", "ted384.pth", 384, "TED-talks upper bodies"),
+    ("ted-youtube", "ted-youtube384.pth", 384, "TED-talks YouTube upper bodies (20 regions)"),
+    ("mgif", "mgif256.pth", 256, "MGif cartoon animals"),
+):
+    register(WeightSpec(
+        id=f"mraa.{_setup}{_res}-official",
+        filename=_file,
+        sha256=None,  # upstream publishes no checksum; recorded on install
+        license="none granted: Snap Inc. sample-code notice (informational use only; no licence to copy, "
+                "modify or distribute) covers the repository; no separate terms for the weights",
+        origin=f"official MRAA checkpoint trained on {_what} at {_res}×{_res} (snap-research, CVPR 2021)",
+        used_by=("mraa",),
+        manual=_MRAA_MANUAL.format(f=_file),
+        notes="converted to slvg-bench modules on load (baselines/mraa/convert.py)",
+        extra={"setup": _setup, "image_size": _res},
+    ))
+del _setup, _file, _res, _what
+
 # --- DynaST (baselines/dynast) ---
 register(WeightSpec(
     id="dynast.deepfashion-official",
