@@ -69,6 +69,8 @@ class MethodSpec:
 METHODS: Registry[MethodSpec] = Registry(
     "method",
     {
+        "dynast": "baselines.dynast.animator:SPEC",
+        "mraa": "baselines.mraa.animator:SPEC",
         "oracle": "slvg_bench.sanity_methods:ORACLE",
         "pgmm": "pgmm.animator:SPEC",
         "static": "slvg_bench.sanity_methods:STATIC",
