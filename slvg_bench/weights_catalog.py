@@ -96,6 +96,7 @@ register(WeightSpec(
     origin="small heatmap network trained by slvg-bench on synthsign's exact keypoints",
     used_by=("posenet-synthsign", "pgmm"),
     produced_by="slvg-bench pose train --dataset synthsign",
+))
 
 # --- MRAA official checkpoints (baselines/mraa; converted on load by baselines/mraa/convert.py) ---
 _MRAA_MANUAL = (
