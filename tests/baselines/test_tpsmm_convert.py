@@ -169,3 +169,18 @@ def test_infer_config_and_convert_command(official_ckpt, tmp_path):
     assert info["format"] == "slvg-bench" and isinstance(ours, TPSMM)
     for (k, a), (k2, b) in zip(ours.state_dict().items(), official.state_dict().items()):
         assert k == k2 and torch.equal(a, b)
+
+
+def test_catalog_ids_resolve_through_the_weights_cache(official_ckpt, tmp_path, monkeypatch):
+    from slvg_bench import weights
+    from slvg_bench.errors import WeightsUnavailableError
+
+    monkeypatch.setenv("SLVG_BENCH_HOME", str(tmp_path / "home"))
+    with pytest.raises(WeightsUnavailableError, match="slvg-bench weights add tpsmm.ted384-official"):
+        load_any("tpsmm.ted384-official")
+    src = tmp_path / "ted.pth.tar"
+    torch.save(official_ckpt, src)
+    weights.add("tpsmm.ted384-official", src)  # no published checksum: accepted, digest recorded
+    model, cfg, info = load_any("tpsmm.ted384-official")
+    assert info["format"] == "official" and tuple(cfg.model.image_size) == (384, 384)  # the TED setup
+    assert cfg.train.batch_size == 12
