@@ -113,7 +113,8 @@ def main() -> None:
         s = inf[name]
         print(f"| {label} | {1000 * s:.0f} | {1 / s:.2f} | {inf['reference'] / s:.2f}× |")
     tr = bench_training(args.train_batch, args.steps)
-    print(f"\n| training (batch {tr['batch']}) | s/step | steps/s | pairs/s | vs forward only |\n|---|---:|---:|---:|---:|")
+    print(f"\n| training (batch {tr['batch']}) | s/step | steps/s | pairs/s | vs forward only |")
+    print("|---|---:|---:|---:|---:|")
     print(f"| forward only, no grad (reference) | {tr['forward_s']:.2f} | {1 / tr['forward_s']:.3f} | "
           f"{tr['batch'] / tr['forward_s']:.2f} | 1.00× |")
     print(f"| full step: 4 losses, backward, clipping, Adam | {tr['train_s']:.2f} | {1 / tr['train_s']:.3f} | "

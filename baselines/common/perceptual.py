@@ -124,7 +124,8 @@ def resolve_perceptual_weights(choice: PerceptualWeights) -> str:
     if weights.status(VGG19_WEIGHT_ID) in ("present", "unverified"):
         return "imagenet"
     log.warning(
-        "perceptual loss: ImageNet VGG-19 (%s) is not installed (or fails its checksum); using a seeded random-feature VGG-19 "
+        "perceptual loss: ImageNet VGG-19 (%s) is not installed (or fails its checksum); "
+        "using a seeded random-feature VGG-19 "
         "instead (a deviation from the official recipe). Install it with `slvg-bench weights download %s`.",
         VGG19_WEIGHT_ID, VGG19_WEIGHT_ID,
     )

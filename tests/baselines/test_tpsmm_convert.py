@@ -72,7 +72,8 @@ def _avd_reference(sd: dict, kp_s: torch.Tensor, kp_d: torch.Tensor) -> torch.Te
         return F.linear(x, sd[f"{name}.9.weight"], sd[f"{name}.9.bias"])
 
     b = kp_s.shape[0]
-    rec = mlp("decoder", torch.cat([mlp("pose_encoder", kp_d.reshape(b, -1)), mlp("id_encoder", kp_s.reshape(b, -1))], 1))
+    pose, ident = mlp("pose_encoder", kp_d.reshape(b, -1)), mlp("id_encoder", kp_s.reshape(b, -1))
+    rec = mlp("decoder", torch.cat([pose, ident], 1))
     return rec.view(b, -1, 2)
 
 

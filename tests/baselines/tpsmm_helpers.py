@@ -41,7 +41,7 @@ def tiny_config(**model_kw) -> TPSMMConfig:
 
 
 def smooth_frames(n: int, size: int = 64, seed: int = 0, shift: float = 0.0) -> torch.Tensor:
-    """``n×3×size×size`` smooth images in (0, 1): sums of sinusoids, optionally shifted by ``shift`` (in [-1,1] units)."""
+    """``n×3×size×size`` smooth images in (0, 1): sums of sinusoids, frame i shifted by ``i·shift`` in x."""
     g = torch.Generator().manual_seed(seed)
     lin = torch.linspace(-1, 1, size)
     yy, xx = torch.meshgrid(lin, lin, indexing="ij")
