@@ -18,6 +18,10 @@ from slvg_bench.errors import SlvgError
 # name -> "module:attr" of a click command. Keep sorted by name.
 COMMANDS: dict[str, str] = {
     "datasets": "slvg_bench.commands.datasets:datasets",
+    "evaluate": "slvg_bench.commands.evaluate:evaluate",
+    "fvd": "slvg_bench.commands.fvd:fvd",
+    "leaderboard": "slvg_bench.commands.leaderboard:leaderboard",
+    "run": "slvg_bench.commands.run:run",
     "synth": "slvg_bench.commands.synth:synth",
     "train": "slvg_bench.commands.train:train",
     "video": "slvg_bench.commands.video:video",
