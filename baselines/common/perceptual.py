@@ -101,10 +101,11 @@ class Vgg19Features(nn.Module):
                     nn.init.zeros_(m.bias)
         return cls(features, "random")
 
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+    def forward(self, x: torch.Tensor, num_layers: int = 5) -> list[torch.Tensor]:
+        """The first ``num_layers`` of relu1_1 … relu5_1 (later slices are not computed)."""
         h = (x - self.mean) / self.std
         outs = []
-        for s in self.slices:
+        for s in self.slices[:num_layers]:
             h = s(h)
             outs.append(h)
         return outs
@@ -123,7 +124,8 @@ def resolve_perceptual_weights(choice: PerceptualWeights) -> str:
     if weights.status(VGG19_WEIGHT_ID) in ("present", "unverified"):
         return "imagenet"
     log.warning(
-        "perceptual loss: ImageNet VGG-19 (%s) is not installed (or fails its checksum); using a seeded random-feature VGG-19 "
+        "perceptual loss: ImageNet VGG-19 (%s) is not installed (or fails its checksum); "
+        "using a seeded random-feature VGG-19 "
         "instead (a deviation from the official recipe). Install it with `slvg-bench weights download %s`.",
         VGG19_WEIGHT_ID, VGG19_WEIGHT_ID,
     )
@@ -154,6 +156,8 @@ class PerceptualPyramidLoss(nn.Module):
         self.pyramid = ImagePyramid(scales, 3, subsample=subsample)
         self.layer_weights = [float(w) for w in layer_weights]
         self.enabled = sum(self.layer_weights) != 0
+        # layers after the last non-zero weight are never computed
+        self.num_layers = max((i + 1 for i, w in enumerate(self.layer_weights) if w), default=0)
         self.weights_requested = weights
         self._frozen: list[Vgg19Features] = []  # a list, so the VGG is not a registered submodule
         self.weights_used: Optional[str] = None
@@ -189,9 +193,9 @@ class PerceptualPyramidLoss(nn.Module):
         real_pyr = self.pyramid(target)
         total = prediction.new_zeros(())
         for key in pred_pyr:
-            x_feats = vgg(pred_pyr[key])
+            x_feats = vgg(pred_pyr[key], self.num_layers)
             with torch.no_grad():
-                y_feats = vgg(real_pyr[key])
+                y_feats = vgg(real_pyr[key], self.num_layers)
             for w, xf, yf in zip(self.layer_weights, x_feats, y_feats):
                 if w:
                     total = total + w * torch.abs(xf - yf).mean()

@@ -75,7 +75,7 @@ class TPSMMAnimator:
         """
         import torch
 
-        from baselines.tpsmm.model import resize_frames
+        from baselines.common.frames import resize_frames
         from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
         from slvg_bench.errors import UsageError
 

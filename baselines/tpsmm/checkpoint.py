@@ -63,15 +63,26 @@ def load_ours(ckpt: dict) -> tuple[TPSMM, TPSMMConfig]:
     return model.eval(), cfg
 
 
+def _catalog_spec(name: str):
+    """The weight spec of a catalog id, or None when ``name`` is not one."""
+    from slvg_bench import weights
+    from slvg_bench.errors import UnknownNameError
+
+    try:
+        return weights.get_spec(name)
+    except UnknownNameError:
+        return None
+
+
 def resolve_path(checkpoint: str | Path) -> Path:
     """A file path, or a weight id from the catalog (``tpsmm.vox256-official``) resolved via the weights cache."""
     p = Path(checkpoint)
     if p.is_file():
         return p
-    from slvg_bench import weights
+    if _catalog_spec(str(checkpoint)) is not None:
+        from slvg_bench import weights
 
-    if str(checkpoint) in weights.WEIGHTS or str(checkpoint).startswith("tpsmm."):
-        return weights.require(str(checkpoint))
+        return weights.require(str(checkpoint))  # raises with the install command when missing
     raise CheckpointError(f"tpsmm: checkpoint {str(checkpoint)!r} does not exist")
 
 
@@ -82,10 +93,9 @@ def load_any(checkpoint: str | Path | dict, setup: Optional[str] = None) -> tupl
     else:
         where = str(checkpoint)
         if setup is None and not Path(checkpoint).is_file():
-            from slvg_bench import weights
-
-            if str(checkpoint) in weights.WEIGHTS:
-                setup = weights.get_spec(str(checkpoint)).extra.get("setup")
+            spec = _catalog_spec(str(checkpoint))
+            if spec is not None:
+                setup = spec.extra.get("setup")
         ckpt = read_checkpoint(resolve_path(checkpoint))
     if is_ours(ckpt):
         model, cfg = load_ours(ckpt)

@@ -191,7 +191,8 @@ def validate(cfg: TPSMMConfig) -> TPSMMConfig:
         )
     check_resolution(m, int(m.image_size[0]), int(m.image_size[1]), what="model.image_size")
     if m.multi_mask and not 0 <= 4 - round(math.log2(1 / m.dense_motion.scale_factor)) <= m.dense_motion.num_blocks:
-        raise UsageError("tpsmm: model.multi_mask needs 4 − log2(1/dense_motion.scale_factor) ≤ dense_motion.num_blocks")
+        raise UsageError(
+            "tpsmm: model.multi_mask needs 4 − log2(1/dense_motion.scale_factor) ≤ dense_motion.num_blocks")
     if len(cfg.loss.perceptual) != 5:
         raise UsageError(f"tpsmm: loss.perceptual needs 5 layer weights, got {list(cfg.loss.perceptual)}")
     smallest = min(int(m.image_size[0]), int(m.image_size[1])) * min(cfg.loss.scales)

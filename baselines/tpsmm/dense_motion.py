@@ -128,13 +128,16 @@ class DenseMotionNetwork(nn.Module):
                         bg_param: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``B×(K+1)×h×w×2`` driving->source grids: background (identity or ``bg_param`` 3×3) then K TPS."""
         bs, _, h, w = source_down.shape
-        tps = KeypointTPS(group_keypoints(kp_driving), group_keypoints(kp_source))
-        driving_to_source = tps.grid(h, w)
-        identity = make_coordinate_grid((h, w), kp_driving.dtype, kp_driving.device).view(1, 1, h, w, 2)
-        identity = identity.expand(bs, 1, h, w, 2)
-        if bg_param is not None:
-            identity = apply_homography(bg_param, identity)
-        return torch.cat([identity, driving_to_source], dim=1)
+        # the TPS solve (a matrix inverse) and the grids run in at least float32, also under AMP autocast
+        dtype = torch.promote_types(kp_driving.dtype, torch.float32)
+        with torch.autocast(device_type=kp_driving.device.type, enabled=False):
+            tps = KeypointTPS(group_keypoints(kp_driving.to(dtype)), group_keypoints(kp_source.to(dtype)))
+            driving_to_source = tps.grid(h, w)
+            identity = make_coordinate_grid((h, w), dtype, kp_driving.device).view(1, 1, h, w, 2)
+            identity = identity.expand(bs, 1, h, w, 2)
+            if bg_param is not None:
+                identity = apply_homography(bg_param.to(dtype), identity)
+            return torch.cat([identity, driving_to_source], dim=1)
 
     def deformed_sources(self, source_down: torch.Tensor, transformations: torch.Tensor) -> torch.Tensor:
         """``B×(K+1)×C×h×w``: the source warped by every transformation (align_corners=True)."""

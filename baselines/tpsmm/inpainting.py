@@ -40,7 +40,7 @@ class InpaintingNetwork(nn.Module):
             down.append(DownBlock2d(cin, cout, (3, 3), (1, 1), norm="instance"))
             dec_in = cout if i == num_down_blocks - 1 else 2 * cout
             up.append(UpBlock2d(dec_in, cin, (3, 3), (1, 1), norm="instance"))
-            res += [ResBlock2d(dec_in, (3, 3), (1, 1), norm="instance"), ResBlock2d(dec_in, (3, 3), (1, 1), norm="instance")]
+            res += [ResBlock2d(dec_in, (3, 3), (1, 1), norm="instance") for _ in range(2)]
         self.down_blocks = nn.ModuleList(down)
         self.up_blocks = nn.ModuleList(up[::-1])
         self.resblock = nn.ModuleList(res[::-1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from baselines.tpsmm.avd_network import AVDNetwork
@@ -39,14 +38,6 @@ def build_networks(cfg: TPSMMModelConfig, with_bg: Optional[bool] = None, with_a
         "avd_network": AVDNetwork(cfg.num_tps, avd.id_bottle_size, avd.pose_bottle_size) if with_avd else None,
     }
     return nets
-
-
-def resize_frames(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Resize ``B×C×H×W`` frames in [0, 1] (anti-aliased bilinear when shrinking); no-op when equal."""
-    if tuple(x.shape[-2:]) == tuple(size):
-        return x
-    shrink = x.shape[-2] > size[0] or x.shape[-1] > size[1]
-    return F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False, antialias=shrink).clamp(0, 1)
 
 
 class TPSMM(nn.Module):

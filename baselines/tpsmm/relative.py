@@ -9,41 +9,19 @@ sample uses its own (equal to the demo's per-video result).
 
 from __future__ import annotations
 
-import logging
-
-import numpy as np
 import torch
 
-log = logging.getLogger(__name__)
+from baselines.common.movement import hull_area, movement_scale
 
-
-def hull_area(points: np.ndarray) -> float:
-    """Area of the 2-D convex hull of ``N×2`` points (0 for degenerate, e.g. collinear, sets)."""
-    from scipy.spatial import ConvexHull
-    from scipy.spatial import QhullError
-
-    try:
-        return float(ConvexHull(points).volume)
-    except (QhullError, ValueError):
-        return 0.0
+__all__ = ["adapt_movement_scale", "hull_area", "relative_keypoints"]
 
 
 def adapt_movement_scale(kp_source: torch.Tensor, kp_driving_initial: torch.Tensor) -> torch.Tensor:
     """Per-sample ``sqrt(area(hull(kp_S))) / sqrt(area(hull(kp_D0)))`` as a ``B`` tensor (float64, CPU).
 
-    A degenerate hull gives scale 1 (with a warning) instead of the official crash.
+    :func:`baselines.common.movement.movement_scale` (shared with MRAA); a degenerate hull gives 1.
     """
-    src = kp_source.detach().double().cpu().numpy()
-    ini = kp_driving_initial.detach().double().cpu().numpy()
-    scales = []
-    for s, d in zip(src, ini):
-        a_s, a_d = hull_area(s), hull_area(d)
-        if a_s <= 0 or a_d <= 0:
-            log.warning("relative motion: degenerate keypoint hull; using movement scale 1")
-            scales.append(1.0)
-        else:
-            scales.append(np.sqrt(a_s) / np.sqrt(a_d))
-    return torch.tensor(scales, dtype=torch.float64)
+    return movement_scale(kp_source, kp_driving_initial)
 
 
 def relative_keypoints(kp_source: torch.Tensor, kp_driving: torch.Tensor, kp_driving_initial: torch.Tensor,

@@ -25,6 +25,7 @@ from typing import Optional
 
 import torch
 
+from baselines.common.frames import resize_frames
 from baselines.common.perceptual import PerceptualPyramidLoss
 from baselines.common.random_tps import RandomTPS
 from baselines.tpsmm.config import TPSMMConfig, validate
@@ -36,7 +37,7 @@ from baselines.tpsmm.losses import (
     random_scale_keypoints,
     warp_loss,
 )
-from baselines.tpsmm.model import TPSMM, resize_frames
+from baselines.tpsmm.model import TPSMM
 from slvg_bench.errors import UsageError
 
 

@@ -193,7 +193,8 @@ def test_float64_rerun(fx):
         bg = model64.bg_predictor(src, drv)
         out = model64.generate(src, kp_s, kp_d, bg, warped_maps=True)
         got = {"t0/kp_driving/fg_kp": kp_d, "t0/bg_param": bg, "t0/inpainting/prediction": out["prediction"],
-               "t0/inpainting/deformed": out["deformed"], "dense_motion/source_down": out["dense_motion"]["source_down"],
+               "t0/inpainting/deformed": out["deformed"],
+               "dense_motion/source_down": out["dense_motion"]["source_down"],
                "t0/l1_prediction_vs_driving": torch.abs(out["prediction"] - drv).mean()}
         for k in ("heatmap_representation", "transformations", "contribution_logits", "deformed_source",
                   "contribution_maps", "deformation"):
@@ -221,7 +222,8 @@ def test_float64_rerun(fx):
                     "tps_kp/warped_coordinates": tps.warp_coordinates(inp["tps_kp/coordinates"].double())})
         rt = RandomTPS(inp["random_tps/t0/theta"].double(), inp["random_tps/t0/control_params"].double(), 5)
         got["random_tps/t0/grid"] = rt.grid(64, 64)
-        got["random_tps/t0/warped_coordinates"] = rt.warp_coordinates(inp["tps_kp/coordinates"].double().expand(2, -1, -1))
+        coords = inp["tps_kp/coordinates"].double().expand(2, -1, -1)
+        got["random_tps/t0/warped_coordinates"] = rt.warp_coordinates(coords)
         torch.manual_seed(2000)
         got["dropout/output"] = dropout_softmax(inp["dropout/logits"].double(), 0.5)
         for t in range(3):
