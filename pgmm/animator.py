@@ -69,7 +69,7 @@ class PGMMAnimator:
         import torch
 
         from baselines.common.grids import make_coordinate_grid
-        from baselines.tpsmm.model import resize_frames
+        from baselines.common.frames import resize_frames
         from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
         from slvg_bench.errors import UsageError
 

@@ -17,7 +17,7 @@ from torch import nn
 from baselines.tpsmm.bg_motion_predictor import BGMotionPredictor
 from baselines.tpsmm.dense_motion import DenseMotionNetwork
 from baselines.tpsmm.keypoint_detector import KPDetector
-from baselines.tpsmm.model import resize_frames
+from baselines.common.frames import resize_frames
 from pgmm.config import PGMMModelConfig, variant_switches
 from pgmm.generator import Generator, ImageEncoder
 from pgmm.modules import PoseNet
