@@ -150,6 +150,18 @@ def build(config):
     return _build(config)
 
 
+def prerequisites(config) -> list[str]:
+    """Weight ids training with ``config`` needs: P_e's file when L_pd is on or H comes from P_e."""
+    from pgmm.config import variant_switches
+    from slvg_bench.pose.estimators import ESTIMATORS
+
+    fusion, lpd, _ = variant_switches(config.model)
+    if not (lpd or (fusion != "none" and config.model.pose.source == "estimator")):
+        return []
+    weight_id = ESTIMATORS.get(config.model.pose.estimator).weight_id
+    return [weight_id] if weight_id else []
+
+
 SPEC = MethodSpec(
     id="pgmm",
     summary="PGMM: Pose-Guided Motion Model (Shi et al., ECCV 2024), the reference model",
@@ -160,5 +172,6 @@ SPEC = MethodSpec(
     build=build,
     config_cls="pgmm.config:PGMMConfig",
     config_dir=str(Path(__file__).resolve().parent / "configs"),
-    extra={"modes": MODES, "reconstruction_mode": "standard", "cross_person_mode": "relative"},
+    extra={"modes": MODES, "reconstruction_mode": "standard", "cross_person_mode": "relative",
+           "prerequisites": prerequisites},
 )

@@ -44,6 +44,8 @@ class PGMMTrainingModel(PGMM):
         self.epoch = 0
         if self.use_pose_distance:
             self.check_differentiable_estimator()
+        if self.needs_estimator and estimator is None:
+            self.estimator()  # fail at start-up (missing weights name the command that makes them)
 
     def check_differentiable_estimator(self) -> None:
         """L_pd needs gradients through P_e: fail at start-up, never skip the loss silently."""
