@@ -48,6 +48,7 @@ def test_list_estimate_and_eval(tmp_path, installed_posenet):
     assert "PCK@0.1" in table and "hands" in table
 
 
+@pytest.mark.slow
 def test_train_command(tmp_path):
     root = make_keypoint_tree(tmp_path / "tree", videos={"train": 2, "test": 1}, n_frames=4)
     out = tmp_path / "p.pt"

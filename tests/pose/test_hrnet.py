@@ -68,6 +68,7 @@ def save_official(model, path, head_prefix="keypoint_head."):
                 "state_dict": sd, "optimizer": {"state": {}, "param_groups": []}}, path)  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("head_prefix", ["keypoint_head.", "head."], ids=["mmpose0", "mmpose1"])
 def test_official_layout_checkpoint_loads_strictly(w32, tmp_path, head_prefix):
     path = tmp_path / "hrnet.pth"
@@ -131,8 +132,18 @@ def test_topdown_geometry_finds_a_planted_dot(flip_test):
     assert torch.allclose(est.estimate(frames, boxes=boxes), kp)
 
 
-def test_heatmaps_are_differentiable_and_frame_aligned(w32):
-    est = HRNetWholeBody(device="cpu", model=w32, flip_test=True)
+def tiny_hrnet() -> HRNetPose:
+    """Same structure as W32 (4 stages, fuse layers, transitions), 1 block per branch, narrow."""
+    from slvg_bench.pose.estimators.hrnet import StageConfig
+
+    return HRNetPose(HRNetConfig(
+        stage1=StageConfig(1, (1,), (8,), "bottleneck"), stage2=StageConfig(1, (1, 1), (4, 8)),
+        stage3=StageConfig(2, (1, 1, 1), (4, 8, 16)), stage4=StageConfig(2, (1, 1, 1, 1), (4, 8, 16, 32)),
+    ))  # fmt: skip
+
+
+def test_heatmaps_are_differentiable_and_frame_aligned():
+    est = HRNetWholeBody(device="cpu", model=tiny_hrnet(), flip_test=True)
     assert not any(p.requires_grad for p in est.model.parameters()) and not est.model.training
     frames = torch.rand(1, 3, 64, 64, requires_grad=True)
     hm = est.heatmaps(frames)

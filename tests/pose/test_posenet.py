@@ -82,6 +82,7 @@ def test_keypoint_tree_reading(tmp_path):
         load_split_frames(root, "test")
 
 
+@pytest.mark.slow
 def test_train_saves_through_the_weights_manager_and_learns(tmp_path):
     root = make_keypoint_tree(tmp_path / "tree", videos={"train": 3, "test": 1}, n_frames=8)
     cfg = load_config(PoseTrainConfig, overrides=[
