@@ -71,7 +71,7 @@ def main() -> None:
     print("| estimator | what | frames/s | vs reference |")
     print("|---|---|---:|---:|")
     for name, what, fps in rows:
-        print(f"| {name} | {what} | {fps:.1f} | {fps / ref:.2f}× |")
+        print(f"| {name} | {what} | {fps:.3g} | {fps / ref:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -143,7 +143,9 @@ def train_posenet(
     cpu_seconds = time.process_time() - cpu_train
 
     model.eval()
-    estimator = PoseNetSynthsign(device=device, model=model)
+    # points never labelled in training (synthsign: hips, legs, feet) are reported as unknown
+    supervised = [int(k) for k in np.flatnonzero((kps[..., 2] > 0).any(0))]
+    estimator = PoseNetSynthsign(device=device, model=model, supervised_keypoints=supervised)
     evaluation = evaluate_estimator(estimator, root, cfg.eval_split, cfg.eval_alpha)
     meta = _dataset_meta(root)
     report = {
@@ -153,6 +155,7 @@ def train_posenet(
         "train_seconds": round(train_seconds, 1),
         "train_cpu_seconds": round(cpu_seconds, 1),
         "train_frames": len(frames_t),
+        "supervised_keypoints": supervised,
         "final_loss": float(np.mean(losses[-cfg.log_every:])) if losses else float("nan"),
         "device": str(device),
         "torch_threads": torch.get_num_threads(),
@@ -161,7 +164,7 @@ def train_posenet(
         "evaluation": evaluation,
     }
     path = Path(out) if out is not None else weights.weight_path("posenet.synthsign")
-    _atomic_save(posenet_checkpoint(model.cpu(), {k: v for k, v in report.items() if k != "config"} | {"config": report["config"]}), path)
+    _atomic_save(posenet_checkpoint(model.cpu(), report), path)
     path.with_suffix(".json").write_text(json.dumps(report, indent=2))
     report["checkpoint"] = str(path)
     return report

@@ -102,4 +102,9 @@ def test_train_saves_through_the_weights_manager_and_learns(tmp_path):
     assert json.loads(path.with_suffix(".json").read_text())["evaluation"] == ev
     est = load_estimator("posenet-synthsign", device="cpu")  # now installed
     assert est.model.cfg.input_size == 64 and est.meta["steps"] == 60
+    # the tree labels body 0-10, every 4th face point and the hands; the rest is never reported
+    assert est.meta["supervised_keypoints"] == report["supervised_keypoints"]
+    assert 11 not in report["supervised_keypoints"] and 24 not in report["supervised_keypoints"]
+    kp = est.estimate(torch.rand(2, 3, 64, 64))
+    assert torch.all(kp[:, 11:23, 2] == 0) and torch.all(kp[:, 24, 2] == 0)
     assert est.estimate(torch.rand(2, 3, 64, 64)).shape == (2, 133, 3)

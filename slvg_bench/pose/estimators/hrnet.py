@@ -162,10 +162,9 @@ class HRModule(nn.Module):
             return xs
         out = []
         for i, row in enumerate(self.fuse_layers):
-            y = xs[i]
+            y = 0  # summed in branch order, as MMPose does
             for j, layer in enumerate(row):
-                if j != i:
-                    y = y + layer(xs[j])
+                y = y + (xs[j] if j == i else layer(xs[j]))
             out.append(self.relu(y))
         return out
 

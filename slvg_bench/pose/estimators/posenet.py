@@ -117,7 +117,14 @@ class PoseNetSynthsign(PoseEstimator):
     has_heatmaps: ClassVar[bool] = True
     weight_id: ClassVar[str | None] = WEIGHT_ID
 
-    def __init__(self, device=None, checkpoint: str | Path | None = None, model: PoseNet | None = None, batch_size: int = 64):
+    def __init__(
+        self,
+        device=None,
+        checkpoint: str | Path | None = None,
+        model: PoseNet | None = None,
+        batch_size: int = 64,
+        supervised_keypoints: Sequence[int] | None = None,
+    ):
         self.meta: dict = {}
         if model is None:
             from slvg_bench import weights
@@ -125,11 +132,18 @@ class PoseNetSynthsign(PoseEstimator):
             model, self.meta = load_posenet(checkpoint if checkpoint is not None else weights.require(WEIGHT_ID))
         self.model = model.eval().requires_grad_(False)
         self.batch_size = batch_size
+        if supervised_keypoints is None:
+            supervised_keypoints = self.meta.get("supervised_keypoints", range(model.cfg.num_keypoints))
+        # points with no label in training have meaningless heatmaps: zero them (confidence 0)
+        mask = torch.zeros(model.cfg.num_keypoints)
+        mask[list(supervised_keypoints)] = 1.0
+        self._mask = mask.view(1, -1, 1, 1)
         self.to(resolve_device(device))
 
     def to(self, device) -> "PoseNetSynthsign":
         super().to(device)
         self.model.to(self.device)
+        self._mask = self._mask.to(self.device)
         return self
 
     def _native_heatmaps(self, frames: torch.Tensor) -> torch.Tensor:
@@ -137,7 +151,7 @@ class PoseNetSynthsign(PoseEstimator):
         x = frames.to(self.device)
         if tuple(x.shape[-2:]) != (s, s):
             x = F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-        return self.model(x)
+        return self.model(x) * self._mask
 
     def heatmaps(self, frames: torch.Tensor, size: Sequence[int] | None = None) -> torch.Tensor:
         """Frame-aligned heatmaps ``B×133×h×w`` (default the native input_size/stride), differentiable."""
