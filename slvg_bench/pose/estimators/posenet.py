@@ -36,6 +36,7 @@ class PoseNetConfig:
     widths: tuple[int, ...] = (32, 48, 96, 128)  # channels at strides 2, 4, 8, 16
     heatmap_stride: int = 2
     num_keypoints: int = 133
+    activation: str = "none"  # applied to the head's output by the estimator: "none" | "sigmoid"
 
     @property
     def heatmap_size(self) -> int:
@@ -57,7 +58,11 @@ class ResBlock(nn.Module):
 
 
 class PoseNet(nn.Module):
-    """Frames ``B×3×S×S`` in [0, 1] (S = input_size) -> heatmaps ``B×K×S/stride×S/stride``."""
+    """Frames ``B×3×S×S`` in [0, 1] (S = input_size) -> heatmaps ``B×K×S/stride×S/stride``.
+
+    ``forward`` returns the head's raw output (logits when ``activation="sigmoid"``);
+    :meth:`heatmaps` applies the activation.
+    """
 
     def __init__(self, cfg: PoseNetConfig | None = None):
         super().__init__()
@@ -71,6 +76,10 @@ class PoseNet(nn.Module):
         self.skip = nn.ModuleList(nn.Conv2d(w[-2 - i], w[-1 - i], 1) for i in range(n_up))
         self.up = nn.ModuleList(_cbr(w[-1 - i], w[-2 - i]) for i in range(n_up))
         self.head = nn.Conv2d(w[-1 - n_up], cfg.num_keypoints, 1)
+        if cfg.activation not in ("none", "sigmoid"):
+            raise ValueError(f"activation must be 'none' or 'sigmoid', got {cfg.activation!r}")
+        if cfg.activation == "sigmoid":  # start near "no keypoint here" (CenterNet's prior)
+            nn.init.constant_(self.head.bias, -4.0)
         self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -82,6 +91,10 @@ class PoseNet(nn.Module):
             y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False)
             y = up(y + skip(feats[-2 - i]))
         return self.head(y)
+
+    def heatmaps(self, x: torch.Tensor) -> torch.Tensor:
+        out = self(x)
+        return torch.sigmoid(out) if self.cfg.activation == "sigmoid" else out
 
 
 def load_posenet(path: str | Path) -> tuple[PoseNet, dict]:
@@ -151,7 +164,7 @@ class PoseNetSynthsign(PoseEstimator):
         x = frames.to(self.device)
         if tuple(x.shape[-2:]) != (s, s):
             x = F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-        return self.model(x) * self._mask
+        return self.model.heatmaps(x) * self._mask
 
     def heatmaps(self, frames: torch.Tensor, size: Sequence[int] | None = None) -> torch.Tensor:
         """Frame-aligned heatmaps ``B×133×h×w`` (default the native input_size/stride), differentiable."""
