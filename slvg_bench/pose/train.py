@@ -2,9 +2,10 @@
 
 ``slvg-bench pose train --dataset synthsign`` runs :func:`train_posenet`: frames
 of the train split (every ``frame_stride``-th) held in memory as uint8,
-augmented per batch (:mod:`slvg_bench.pose.augment`), Gaussian targets
-(σ = ``sigma`` heatmap pixels, zero weight for unknown points), MSE loss, Adam
-with a cosine learning-rate decay. It then measures PCK@0.1 and the mean pixel
+augmented per batch (:mod:`slvg_bench.pose.augment`) and cut to random
+``crop``-pixel windows, Gaussian targets (σ = ``sigma`` heatmap pixels, zero weight
+for unknown points), the quality focal loss on sigmoid heatmaps (or MSE), Adam with
+a cosine learning-rate decay. It then measures PCK@0.1 and the mean pixel
 error per group on the test split (:mod:`slvg_bench.pose.pck`) and writes the
 checkpoint — by default into the weights cache as ``posenet.synthsign`` — with a
 JSON report next to it.
@@ -23,6 +24,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from slvg_bench import __version__
 from slvg_bench.config import to_dict
 from slvg_bench.errors import UsageError
 from slvg_bench.pose.augment import AugmentConfig, augment
@@ -189,13 +191,16 @@ def train_posenet(
         "final_loss": float(np.mean(losses[-cfg.log_every:])) if losses else float("nan"),
         "device": str(device),
         "torch_threads": torch.get_num_threads(),
+        "versions": {"slvg_bench": __version__, "torch": str(torch.__version__)},
         "dataset": meta,
         "config": to_dict(cfg),
         "evaluation": evaluation,
     }
     path = Path(out) if out is not None else weights.weight_path("posenet.synthsign")
     _atomic_save(posenet_checkpoint(model.cpu(), report), path)
-    path.with_suffix(".json").write_text(json.dumps(report, indent=2))
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.json.part")
+    tmp.write_text(json.dumps(report, indent=2))
+    os.replace(tmp, path.with_suffix(".json"))
     report["checkpoint"] = str(path)
     return report
 

@@ -15,6 +15,7 @@ The checkpoint (``slvg-bench pose train --dataset synthsign``) is the weight
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Sequence
@@ -105,7 +106,7 @@ def load_posenet(path: str | Path) -> tuple[PoseNet, dict]:
         cfg = PoseNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["config"].items()})
         model = PoseNet(cfg)
         model.load_state_dict(ckpt["state_dict"], strict=True)
-    except (OSError, KeyError, TypeError, RuntimeError, ValueError) as e:
+    except (OSError, KeyError, TypeError, RuntimeError, ValueError, pickle.UnpicklingError) as e:
         raise CheckpointError(f"{str(path)!r} is not a PoseNet checkpoint written by `slvg-bench pose train`: {e}") from e
     return model, ckpt.get("meta", {})
 
