@@ -17,9 +17,15 @@ from slvg_bench.errors import SlvgError
 
 # name -> "module:attr" of a click command. Keep sorted by name.
 COMMANDS: dict[str, str] = {
+    "compare": "slvg_bench.commands.compare:compare",
     "datasets": "slvg_bench.commands.datasets:datasets",
+    "evaluate": "slvg_bench.commands.evaluate:evaluate",
+    "fvd": "slvg_bench.commands.fvd:fvd",
+    "leaderboard": "slvg_bench.commands.leaderboard:leaderboard",
     "pose": "slvg_bench.commands.pose:pose",
+    "run": "slvg_bench.commands.run:run",
     "synth": "slvg_bench.commands.synth:synth",
+    "train": "slvg_bench.commands.train:train",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",
 }

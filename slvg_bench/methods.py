@@ -69,8 +69,11 @@ class MethodSpec:
 METHODS: Registry[MethodSpec] = Registry(
     "method",
     {
+        "dynast": "baselines.dynast.animator:SPEC",
+        "mraa": "baselines.mraa.animator:SPEC",
         "oracle": "slvg_bench.sanity_methods:ORACLE",
         "static": "slvg_bench.sanity_methods:STATIC",
+        "tpsmm": "baselines.tpsmm.animator:SPEC",
     },
 )
 

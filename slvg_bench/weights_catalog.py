@@ -52,6 +52,108 @@ register(WeightSpec(
     location="torch_hub",
 ))
 
+# --- TPSMM official checkpoints (baselines/tpsmm; converted on load by baselines/tpsmm/convert.py) ---
+_TPSMM_MANUAL = (
+    "download {f} from the official TPSMM release linked in the README of "
+    "https://github.com/yoyo-nb/Thin-Plate-Spline-Motion-Model (Google Drive folder "
+    "https://drive.google.com/drive/folders/1pNDo1ODQIb5HVObRtCmubqJikmR7VVLT or Yandex "
+    "https://disk.yandex.com/d/bWopgbGj1ZUV1w)"
+)
+for _setup, _file, _res, _what in (
+    ("vox", "vox.pth.tar", 256, "VoxCeleb faces"),
+    ("taichi", "taichi.pth.tar", 256, "TaiChiHD full bodies"),
+    ("ted", "ted.pth.tar", 384, "TED-talks upper bodies"),
+    ("mgif", "mgif.pth.tar", 256, "MGif cartoon animals"),
+):
+    register(WeightSpec(
+        id=f"tpsmm.{_setup}{_res}-official",
+        filename=_file,
+        sha256=None,  # upstream publishes no checksum; recorded on install
+        license="MIT (repository licence; no separate licence stated for the weights)",
+        origin=f"official TPSMM checkpoint trained on {_what} at {_res}×{_res} (yoyo-nb, CVPR 2022)",
+        used_by=("tpsmm",),
+        manual=_TPSMM_MANUAL.format(f=_file),
+        notes="converted to slvg-bench modules on load (baselines/tpsmm/convert.py)",
+        extra={"setup": _setup, "image_size": _res},
+    ))
+del _setup, _file, _res, _what
+
+# --- MRAA official checkpoints (baselines/mraa; converted on load by baselines/mraa/convert.py) ---
+_MRAA_MANUAL = (
+    "download {f} from the official MRAA checkpoints folder linked in the README of "
+    "https://github.com/snap-research/articulated-animation (Google Drive folder "
+    "https://drive.google.com/drive/folders/1jCeFPqfU_wKNYwof0ONICwsj3xHlr_tb)"
+)
+for _setup, _file, _res, _what in (
+    ("vox", "vox256.pth", 256, "VoxCeleb faces"),
+    ("taichi", "taichi256.pth", 256, "TaiChiHD full bodies"),
+    ("ted", "ted384.pth", 384, "TED-talks upper bodies"),
+    ("ted-youtube", "ted-youtube384.pth", 384, "TED-talks YouTube upper bodies (20 regions)"),
+    ("mgif", "mgif256.pth", 256, "MGif cartoon animals"),
+):
+    register(WeightSpec(
+        id=f"mraa.{_setup}{_res}-official",
+        filename=_file,
+        sha256=None,  # upstream publishes no checksum; recorded on install
+        license="none granted: Snap Inc. sample-code notice (informational use only; no licence to copy, "
+                "modify or distribute) covers the repository; no separate terms for the weights",
+        origin=f"official MRAA checkpoint trained on {_what} at {_res}×{_res} (snap-research, CVPR 2021)",
+        used_by=("mraa",),
+        manual=_MRAA_MANUAL.format(f=_file),
+        notes="converted to slvg-bench modules on load (baselines/mraa/convert.py)",
+        extra={"setup": _setup, "image_size": _res},
+    ))
+del _setup, _file, _res, _what
+
+# --- DynaST (baselines/dynast) ---
+register(WeightSpec(
+    id="dynast.deepfashion-official",
+    filename="dynast_deepfashion_latest_net_G.pth",
+    sha256=None,
+    license="Apache-2.0 (Huage001/DynaST); trained on DeepFashion (non-commercial research use)",
+    origin="official DynaST generator (ECCV 2022) trained on DeepFashion at 256x256; 20-channel pose maps",
+    used_by=("dynast",),
+    manual=(
+        "download latest_net_G.pth from the Google Drive link in github.com/Huage001/DynaST README "
+        "(file id 1UJ9xsQBBWZEXOz-jizerR4Qjo7n1kYmy)"
+    ),
+    notes="plain generator state dict (674 tensors); converted on load by baselines.dynast.convert",
+))
+
+# --- metrics: the FVD network (Kinetics-400 Inception-I3D, TF-Hub i3d-kinetics-400/1) -------------
+# Neither file has a published sha256; the git blob SHA-1 of each upstream copy is recorded in
+# `extra` and compared when the file is loaded (reported with every FVD).
+I3D_LICENSE = "Apache-2.0 (DeepMind kinetics-i3d / TF-Hub i3d-kinetics-400 weights); conversions by their authors"
+register(WeightSpec(
+    id="i3d.k400-tats",
+    filename="i3d_pretrained_400.pt",
+    urls=(
+        "https://github.com/songweige/TATS/raw/main/tats/fvd/i3d_pretrained_400.pt",
+        "https://onedrive.live.com/download?cid=78EEF3EB6AE7DBCB&resid=78EEF3EB6AE7DBCB%21199&authkey=AApKdFHPXzWLNyI",
+    ),
+    sha256=None,
+    license=I3D_LICENSE,
+    origin="VideoGPT/TATS state dict converted from TF-Hub i3d-kinetics-400/1 (tats/fvd/convert_tf_pretrained.py); "
+           "byte-identical copy in common_metrics_on_video_quality (fvd/videogpt/)",
+    used_by=("fvd-i3d-k400",),
+    manual="VideoGPT Google-Drive id 1mQK8KD8G6UWRa5t87SRMm5PVXtlpneJT, or the TATS repository file tats/fvd/i3d_pretrained_400.pt",
+    notes="about 50 MB; plain state dict (287 keys), loaded with weights_only=True",
+    extra={"git_blob_sha1": "a867b87ac3a9097d200598b1d48a1b890d8ec744"},
+))
+register(WeightSpec(
+    id="i3d.k400-styleganv",
+    filename="i3d_torchscript.pt",
+    urls=("https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",),
+    sha256=None,
+    license=I3D_LICENSE,
+    origin="StyleGAN-V TorchScript export of TF-Hub i3d-kinetics-400/1 (src/metrics/frechet_video_distance.py)",
+    used_by=("fvd-i3d-k400",),
+    manual="https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=0 (also in "
+           "JunyaoHu/common_metrics_on_video_quality at fvd/styleganv/i3d_torchscript.pt)",
+    notes="TorchScript module; called with keyword arguments x=, rescale=False, resize=False, return_features=True",
+    extra={"git_blob_sha1": "93daef59c7ae0e9e8f76225521407e60cbafa6aa"},
+))
+
 # --- pose estimators (slvg_bench/pose, issue 6) ---
 register(WeightSpec(
     id="hrnet-w32.coco-wholebody-256x192",

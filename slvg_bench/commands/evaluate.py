@@ -1,0 +1,109 @@
+"""``slvg-bench evaluate``: score any method's videos against targets, no model needed."""
+
+from __future__ import annotations
+
+import click
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+@click.command()
+@click.option("--pred", "pred", required=True, type=click.Path(), help="Folder of generated videos.")
+@click.option("--target", "target", required=True, type=click.Path(), help="Folder of target (real) videos.")
+@click.option("--out", "out", required=True, type=click.Path(), help="Result rows (.parquet); aggregate CSV/JSON go next to it.")
+@click.option("--metrics", "metrics", default=None,
+              help="Comma-separated metric ids or aliases (default: l1,ssim,lpips-alex,fvd-i3d-k400,tcd "
+                   "[+ region metrics with keypoints, + akd with an estimator]).")
+@click.option("--keypoints", "keypoints", type=click.Path(), default=None,
+              help="Folder of target keypoints <video key>.npy (T×133×3, COCO-WholeBody) for region metrics.")
+@click.option("--keypoint-estimator", "keypoint_estimator", default=None,
+              help="Pose estimator (slvg_bench.pose.estimators) for region metrics without --keypoints and for akd.")
+@click.option("--align", "align", multiple=True,
+              help="Handle mismatched pairs: 'truncate' (frame counts) and/or 'resize' (frame sizes). Default: error.")
+@click.option("--fvd-skip-short/--no-fvd-skip-short", "fvd_skip_short", default=None,
+              help="Leave videos shorter than the FVD clip out of FVD (counted) instead of failing FVD.")
+@click.option("--fvd-clip-length", type=int, default=None, help="Frames per FVD clip (default 16, minimum 10).")
+@click.option("--fvd-covariance", type=click.Choice(["unbiased", "biased"]), default=None,
+              help="unbiased (TF-GAN, default) or biased (StyleGAN-V).")
+@click.option("--fvd-network", type=click.Choice(["auto", "tats", "styleganv"]), default=None,
+              help="Which installed I3D file to use (auto: TATS state dict, else StyleGAN-V TorchScript).")
+@click.option("--config", "config_file", type=click.Path(), default=None, help="YAML with EvaluateConfig keys.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override any config key, e.g. --set options.tcd.reduction=any.")
+@click.option("--method", "method", default=None, help="Method label for the rows (default: the --pred folder name).")
+@click.option("--dataset", "dataset", default=None, help="Dataset label for the rows (default: the --target folder name).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--batch-frames", type=int, default=32, show_default=True, help="Frames per batch (memory only).")
+@click.option("--limit", type=int, default=None, help="Score only the first N targets (quick look).")
+@click.option("--overwrite", is_flag=True, help="Replace results of a different configuration in --out.")
+@click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout (table goes to stderr).")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def evaluate(pred, target, out, metrics, keypoints, keypoint_estimator, align, fvd_skip_short, fvd_clip_length,
+             fvd_covariance, fvd_network, config_file, overrides, method, dataset, device, batch_frames, limit,
+             overwrite, as_json, progress) -> None:
+    """Score generated videos (--pred) against targets (--target), matched by relative path.
+
+    Any readable form on either side (mp4, avi, webm, mov, mkv, gif, frame
+    folders). One row per video in --out (resumable: rerun the same command to
+    continue), the aggregate as a table and as <out>.aggregate.csv/.json.
+    Metrics whose weight files are missing are reported unavailable with the
+    command that installs them; the others are computed.
+    """
+    import json
+
+    from slvg_bench.metrics.registry import resolve
+
+    if metrics:
+        resolve(metrics)  # unknown ids fail here, before torch is imported
+
+    from slvg_bench.config import load_config
+    from slvg_bench.console import err_console, out_console
+    from slvg_bench.errors import SlvgError
+    from slvg_bench.evaluate import EvaluateConfig, evaluate as run_evaluate
+    from slvg_bench.results import aggregate_records
+    from slvg_bench.scoring import resolve_device
+
+    layer: dict = {"pred": pred, "target": target}
+    if metrics:
+        layer["metrics"] = _split((metrics,))
+    if keypoints:
+        layer["keypoints"] = keypoints
+    if keypoint_estimator:
+        layer["keypoint_estimator"] = keypoint_estimator
+    if align:
+        layer["align"] = _split(align)
+    if method:
+        layer["method"] = method
+    if dataset:
+        layer["dataset"] = dataset
+    fvd = {k: v for k, v in {"skip_short": fvd_skip_short, "clip_length": fvd_clip_length,
+                             "covariance": fvd_covariance, "network": fvd_network}.items() if v is not None}
+    if fvd:
+        layer["options"] = {"fvd": fvd}
+    cfg = load_config(EvaluateConfig, config_file, layer, overrides=overrides)
+    result = run_evaluate(cfg, out, device=resolve_device(device), batch_frames=batch_frames, limit=limit,
+                          overwrite=overwrite, progress=progress)
+
+    console = err_console if as_json else out_console
+    print_report(console, result)
+    if as_json:
+        click.echo(json.dumps({"aggregate": aggregate_records(result.aggregate), "summary": result.summary},
+                              indent=2, default=str, ensure_ascii=False).replace("NaN", "null"))
+    if result.summary["errors"]:
+        raise SlvgError("; ".join(result.summary["errors"]))
+
+
+def print_report(console, result) -> None:
+    """The aggregate table, protocol notes, unavailable metrics and failed videos."""
+    from slvg_bench.report import print_aggregate
+
+    n_ok = int((result.rows["status"] == "ok").sum()) if len(result.rows) else 0
+    print_aggregate(console, f"slvg-bench evaluate — {n_ok} of {len(result.rows)} videos scored", result.aggregate,
+                    result.summary)
+    s = result.summary
+    if s["n_predictions_without_target"]:
+        console.print(f"[yellow]{s['n_predictions_without_target']} prediction(s) have no target and were ignored[/]")
+    console.print(f"rows: {result.out_path}; aggregate: {result.csv_path}, {result.json_path}",
+                  highlight=False, soft_wrap=True)

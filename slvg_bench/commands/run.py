@@ -1,0 +1,55 @@
+"""``slvg-bench run``: generate and score one method on one dataset (the benchmark's main job)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--method", "-m", required=True, help="Method id (pgmm, tpsmm, mraa, dynast, static, oracle).")
+@click.option("--dataset", "-d", required=True, help="Dataset id (synthsign, lsa64, wlasl, phoenix, csl).")
+@click.option("--task", type=click.Choice(["reconstruction", "cross-person"]), default="reconstruction",
+              show_default=True, help="Reconstruction (source = first frame) or cross-person (fixed pair list).")
+@click.option("--split", default="test", show_default=True, help="Evaluation split (test; dev where the dataset has one).")
+@click.option("--checkpoint", default=None,
+              help="Checkpoint file or weight id (default: the one `slvg-bench train` made for this dataset, "
+                   "else train one now).")
+@click.option("--train-preset", default=None, help="Preset used when a checkpoint must be trained (synthsign: quick).")
+@click.option("--no-train", is_flag=True, help="Fail instead of training when no checkpoint exists.")
+@click.option("--metrics", default=None, help="Comma-separated metric ids (default: the task's metrics).")
+@click.option("--keypoint-estimator", default=None, help="Pose estimator for keypoint distance (akd).")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
+@click.option("--batch-size", type=int, default=8, show_default=True, help="Driving frames per generator batch.")
+@click.option("--limit", type=int, default=None, help="Only the first N videos per split (a quick look).")
+@click.option("--resolution", type=int, default=128, show_default=True, help="Frame size the methods see.")
+@click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")
+@click.option("--out", type=click.Path(), default=None, help="Run directory (default runs/<dataset>_<split>_<task>/<method>).")
+@click.option("--overwrite", is_flag=True, help="Replace a run directory that holds another configuration.")
+@click.option("--save-videos/--no-save-videos", default=True, show_default=True, help="Keep the generated videos.")
+@click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout.")
+def run(method, dataset, task, split, checkpoint, train_preset, no_train, metrics, keypoint_estimator, device,
+        batch_size, limit, resolution, data_root, out, overwrite, save_videos, as_json) -> None:
+    """Generate every video of TASK with METHOD on DATASET, score it, and write the run directory
+    (per-video Parquet rows, aggregate CSV/JSON with provenance, generated videos). Resumable: rerun the
+    same command to continue; a finished run prints its results. Works under torchrun (videos sharded)."""
+    import json
+
+    from slvg_bench.console import err_console
+    from slvg_bench.harness.config import RunConfig
+    from slvg_bench.harness.runner import run_benchmark
+    from slvg_bench.report import print_aggregate
+
+    cfg = RunConfig(method=method, dataset=dataset, task=task, split=split, resolution=resolution,
+                    metrics=tuple(m.strip() for m in metrics.split(",")) if metrics else None,
+                    keypoint_estimator=keypoint_estimator, checkpoint=checkpoint)
+    result = run_benchmark(cfg, out=out, device=device, batch_size=batch_size, limit=limit, data_root=data_root,
+                           train_if_missing=not no_train, train_preset=train_preset, overwrite=overwrite,
+                           save_videos=save_videos)
+    if result.rows is None:  # a non-zero torchrun rank
+        return
+    n_ok = int((result.rows["status"] == "ok").sum()) if len(result.rows) else 0
+    print_aggregate(err_console, f"{method} on {dataset} ({task}) — {n_ok} of {len(result.rows)} videos",
+                    result.entries, result.summary)
+    err_console.print(f"run directory: {result.out_dir}", highlight=False)
+    if as_json:
+        click.echo((result.out_dir / "aggregate.json").read_text())

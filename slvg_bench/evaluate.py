@@ -1,0 +1,278 @@
+"""Score a folder of generated videos against a folder of targets (``slvg-bench evaluate``).
+
+Videos are matched by relative path without suffix, so ``a/b.mp4`` matches
+``a/b.gif``, ``a/b.avi`` or a frame folder ``a/b/`` on the other side. Targets
+define the benchmark: a target without a prediction gets a *failed* row;
+predictions without a target are ignored and counted. Each video is decoded,
+checked, aligned (``--align``), scored by :class:`~slvg_bench.scoring.Scorer`
+in frame batches, and its row appended to a resumable
+:class:`~slvg_bench.results.ResultStore`; memory depends on one video, not on
+the dataset. The aggregate is computed from the rows and written next to the
+Parquet file as ``<stem>.aggregate.csv`` and ``<stem>.aggregate.json``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from slvg_bench import config as config_mod
+from slvg_bench import provenance, results
+from slvg_bench.errors import UsageError, VideoReadError
+from slvg_bench.metrics.base import MetricSkip
+from slvg_bench.metrics.keypoint_source import KeypointFolder, load_estimator
+from slvg_bench.metrics.registry import DEFAULT_METRICS, REGION_METRICS, resolve
+from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, align_pair, check_video, make_pair
+from slvg_bench.video import FRAME_SUFFIXES, VIDEO_SUFFIXES, natural_key, read_video
+
+
+@dataclass
+class EvaluateConfig:
+    """Everything that decides the numbers of an ``evaluate`` run (hashed into ``config_hash``).
+
+    ``metrics`` empty means the default set (plus region metrics when keypoints
+    are given, plus ``akd`` when an estimator is given).
+    """
+
+    pred: str = ""
+    target: str = ""
+    metrics: tuple = ()
+    keypoints: str | None = None
+    keypoint_estimator: str | None = None
+    align: tuple = ()
+    method: str = ""
+    dataset: str = ""
+    options: MetricOptions = field(default_factory=MetricOptions)
+
+    def metric_ids(self) -> list[str]:
+        if self.metrics:
+            return resolve(list(self.metrics))
+        ids = list(DEFAULT_METRICS)
+        if self.keypoints or self.keypoint_estimator:
+            ids += list(REGION_METRICS)
+        if self.keypoint_estimator:
+            ids.append("akd")
+        return ids
+
+
+# options that never change a number stay out of the hash
+_UNHASHED = (("options", "fvd", "cache"), ("options", "fvd", "batch_clips"))
+
+
+def hashed_config(cfg: EvaluateConfig) -> dict:
+    data = config_mod.to_dict(cfg)
+    data["pred"] = str(Path(cfg.pred).resolve())
+    data["target"] = str(Path(cfg.target).resolve())
+    data["keypoints"] = str(Path(cfg.keypoints).resolve()) if cfg.keypoints else None
+    data["metrics"] = cfg.metric_ids()
+    data["align"] = sorted(cfg.align)
+    for path in _UNHASHED:
+        node = data
+        for p in path[:-1]:
+            node = node[p]
+        node.pop(path[-1], None)
+    return data
+
+
+def index_videos(root: str | Path, side: str) -> dict[str, Path]:
+    """``{relative key without suffix: path}`` of every video file and frame folder under ``root``."""
+    root = Path(root)
+    if not root.is_dir():
+        raise UsageError(f"--{side} {str(root)!r} is not a folder of videos")
+    found: dict[str, Path] = {}
+
+    def add(key: str, path: Path) -> None:
+        if key in found:
+            raise UsageError(f"two {side} videos share the key {key!r}: {found[key]} and {path} (keep one)")
+        found[key] = path
+
+    for dirpath, dirnames, filenames in os.walk(root):
+        d = Path(dirpath)
+        dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+        if d != root and any(Path(f).suffix.lower() in FRAME_SUFFIXES for f in filenames):
+            add(d.relative_to(root).as_posix(), d)  # a frame folder is one video
+            dirnames[:] = []
+            continue
+        for f in filenames:
+            if not f.startswith(".") and Path(f).suffix.lower() in VIDEO_SUFFIXES:
+                add((d / f).relative_to(root).with_suffix("").as_posix(), d / f)
+    return dict(sorted(found.items(), key=lambda kv: natural_key(kv[0])))
+
+
+@dataclass
+class EvaluateResult:
+    rows: pd.DataFrame
+    aggregate: list[results.AggregateRow]
+    summary: dict[str, Any]
+    provenance: dict[str, Any]
+    out_path: Path
+    csv_path: Path
+    json_path: Path
+
+
+class _KeypointProvider:
+    """Target keypoints for a video: the folder first, else the estimator, else a reason."""
+
+    def __init__(self, folder: KeypointFolder | None, estimator):
+        self.folder, self.estimator = folder, estimator
+
+    def for_video(self, key: str, n_target_frames: int, n_scored: int) -> tuple[Any, str | None]:
+        """Keypoints of the ``n_scored`` first frames of a target video with ``n_target_frames``."""
+        if self.folder is None:
+            return None, None
+        try:
+            return self.folder.load(key, n_target_frames)[:n_scored], None
+        except MetricSkip as e:
+            return None, str(e)
+
+
+def _aggregate_paths(out: Path) -> tuple[Path, Path]:
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    return out.with_name(f"{stem}.aggregate.csv"), out.with_name(f"{stem}.aggregate.json")
+
+
+def _check_resumable(store: results.ResultStore, config_hash: str, overwrite: bool) -> None:
+    existing = store.load()
+    if existing.empty:
+        return
+    hashes = set(existing["config_hash"].dropna())
+    if hashes == {config_hash}:
+        return
+    if not overwrite:
+        raise UsageError(
+            f"{store.path} holds results of a different configuration (config hash {', '.join(sorted(hashes))}, "
+            f"this command {config_hash}); choose another --out or pass --overwrite"
+        )
+    store.path.unlink(missing_ok=True)
+    for p in store.shard_paths():
+        p.unlink()
+
+
+def evaluate(
+    cfg: EvaluateConfig,
+    out: str | Path,
+    *,
+    device: str = "cpu",
+    batch_frames: int = 32,
+    limit: int | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    flush_every: int = 16,
+    metric_kwargs: dict[str, dict] | None = None,
+) -> EvaluateResult:
+    """Score ``cfg.pred`` against ``cfg.target`` into ``out`` (resumable) and aggregate."""
+    from slvg_bench.console import track
+
+    bad_align = sorted(set(cfg.align) - set(ALIGN_POLICIES))
+    if bad_align:
+        raise UsageError(f"--align takes {' and/or '.join(ALIGN_POLICIES)}, got {', '.join(bad_align)}")
+    out = Path(out)
+    if out.suffix != ".parquet":
+        raise UsageError(f"--out must be a .parquet file, got {str(out)!r}")
+    targets = index_videos(cfg.target, "target")
+    preds = index_videos(cfg.pred, "pred")
+    if not targets:
+        raise UsageError(f"--target {cfg.target!r} holds no videos ({', '.join(VIDEO_SUFFIXES)} or frame folders)")
+    keys = list(targets)[: limit if limit else None]
+
+    seeds = provenance.seed_everything(0)
+    metric_ids = cfg.metric_ids()
+    scorer = Scorer(metric_ids, cfg.options, device, batch_frames, metric_kwargs)
+    folder = KeypointFolder(cfg.keypoints) if cfg.keypoints else None
+    estimator = None
+    if cfg.keypoint_estimator and (scorer.needs("target_keypoints") or scorer.needs("keypoint_estimator")):
+        estimator = load_estimator(cfg.keypoint_estimator, device)
+    keypoints = _KeypointProvider(folder, estimator)
+
+    hashed = hashed_config(cfg)
+    chash = config_mod.config_hash(hashed)
+    ctx = results.RunContext(
+        run_id=f"evaluate-{chash}",
+        method=cfg.method or Path(cfg.pred).resolve().name,
+        dataset=cfg.dataset or Path(cfg.target).resolve().name,
+        task="evaluate",
+        code_version=provenance.code_version(),
+        config_hash=chash,
+    )
+    schema = scorer.schema
+    store = results.ResultStore(out, flush_every=flush_every)
+    _check_resumable(store, chash, overwrite)
+    done = store.finished_keys()
+    todo = [k for k in keys if (ctx.run_id, k) not in done]
+    try:
+        for key in track(todo, f"scoring {len(todo)} videos", enabled=progress):
+            store.add(_score_video(key, preds.get(key), targets[key], cfg, scorer, schema, ctx, keypoints, device))
+    finally:
+        store.flush()  # finished rows survive interrupts and crashes
+
+    prov = provenance.collect(
+        config=hashed,
+        config_hash=chash,
+        device=device,
+        seeds=seeds,
+        weights=scorer.weight_digests(),
+        metrics={mid: type(m).info.version for mid, m in scorer.metrics.items()},
+        extra={"metric_protocols": scorer.describe(), "unavailable_metrics": scorer.unavailable},
+    )
+    rows = store.finalize(prov)
+    run_rows = rows[rows["run_id"] == ctx.run_id] if not rows.empty else rows
+    if limit:
+        run_rows = run_rows[run_rows["video_id"].isin(keys)]
+    entries = results.aggregate(run_rows, scorer.classes, cfg.options)
+    summary = _summary(run_rows, targets, preds, keys, scorer, entries)
+    csv_path, json_path = _aggregate_paths(out)
+    results.write_aggregate(entries, summary, prov, csv_path, json_path)
+    return EvaluateResult(run_rows, entries, summary, prov, out, csv_path, json_path)
+
+
+def _score_video(key, pred_path, target_path, cfg, scorer, schema, ctx, keypoints, device) -> dict:
+    def failed(message: str, n: int = 0) -> dict:
+        return results.make_row(ctx, schema, key, n, "failed", message)
+
+    if pred_path is None:
+        return failed(f"no prediction for target {target_path.name} under {cfg.pred} (looked for {key}.*)")
+    try:
+        target = read_video(target_path)
+    except VideoReadError as e:
+        return failed(f"target unreadable: {e}")
+    try:
+        pred = read_video(pred_path)
+    except VideoReadError as e:
+        return failed(f"prediction unreadable: {e}", target.shape[0])
+    n_target = target.shape[0]
+    try:
+        check_video(pred, f"prediction {pred_path}")
+        check_video(target, f"target {target_path}")
+        pred, target, note = align_pair(pred, target, cfg.align)
+    except InputError as e:
+        return failed(str(e), n_target)
+    kp, kp_reason = keypoints.for_video(key, n_target, target.shape[0])
+    pair = make_pair(key, pred, target, device, target_keypoints=kp, estimator=keypoints.estimator,
+                     keypoint_note=kp_reason if keypoints.estimator is None else None)
+    values, reasons, state = scorer.score(pair)
+    return results.make_row(ctx, schema, key, pair.n_frames, "ok", note, values, reasons, state)
+
+
+def _summary(rows, targets, preds, keys, scorer, entries) -> dict[str, Any]:
+    counts = rows["status"].value_counts().to_dict() if not rows.empty else {}
+    extra = sorted(set(preds) - set(targets), key=natural_key)
+    failed = rows[rows["status"] == "failed"] if not rows.empty else rows
+    errors = []
+    for e in entries:
+        if e.primary and e.value != e.value and e.metric not in scorer.unavailable:  # NaN
+            errors.append(f"{e.name}: {e.reason}")
+    return {
+        "n_targets": len(targets),
+        "n_scored_keys": len(keys),
+        "n_predictions": len(preds),
+        "predictions_without_target": extra[:20],
+        "n_predictions_without_target": len(extra),
+        "status_counts": {k: int(v) for k, v in counts.items()},
+        "failed_videos": dict(zip(failed["video_id"], failed["message"])) if len(failed) else {},
+        "unavailable_metrics": dict(scorer.unavailable),
+        "errors": errors,
+    }

@@ -1,0 +1,66 @@
+"""Which checkpoint a run uses: the one given, the one trained for (method, dataset), or a new one.
+
+Training when nothing is found uses the method's config for the dataset; on synthsign the
+``quick`` preset (minutes on a CPU) unless another preset is asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from slvg_bench.console import err_console
+from slvg_bench.errors import CheckpointError
+
+TRAIN_TIME_HINT = {
+    "quick": "the quick preset trains in about 10 minutes on 2 CPU cores",
+    None: "the full recipe (100 epochs) takes days on a CPU and hours to days on one GPU",
+}
+
+
+def default_preset(dataset: str) -> Optional[str]:
+    return "quick" if dataset == "synthsign" else None
+
+
+def resolve_checkpoint(method: str, dataset: str, checkpoint: Optional[str], *, train_if_missing: bool = True,
+                       preset: Optional[str] = None, device: Optional[str] = None, data_root=None,
+                       progress: bool = True) -> Optional[str]:
+    """A checkpoint path or weight id for ``method`` (None for parameter-free methods)."""
+    from slvg_bench.methods import METHODS
+
+    spec = METHODS.get(method)
+    if not spec.needs_checkpoint:
+        return None
+    if checkpoint:
+        return checkpoint
+    from slvg_bench.training import find_trained_checkpoint
+
+    try:
+        return str(find_trained_checkpoint(method, dataset, preset))
+    except CheckpointError:
+        if not (train_if_missing and spec.trainable):
+            raise
+    preset = preset if preset is not None else default_preset(dataset)
+    hint = TRAIN_TIME_HINT.get(preset, f"preset {preset!r}")
+    err_console.print(f"[bold]no trained {method} checkpoint for {dataset}[/]: training one now "
+                      f"(`slvg-bench train --method {method} --dataset {dataset}"
+                      f"{f' --preset {preset}' if preset else ''}`; {hint})", highlight=False)
+    from slvg_bench.training import train
+
+    result = train(method, dataset, preset=preset, device=device, data_root=data_root, progress=progress)
+    return str(result.checkpoint)
+
+
+def checkpoint_sha256(checkpoint: Optional[str]) -> Optional[str]:
+    """sha256 of the checkpoint file (a path, or a weight id of the catalog); None without one."""
+    if checkpoint is None:
+        return None
+    from slvg_bench import weights
+
+    p = Path(checkpoint)
+    if not p.is_file():
+        if checkpoint in weights.WEIGHTS or "." in checkpoint and not p.suffix:
+            p = weights.require(checkpoint)
+        else:
+            raise CheckpointError(f"checkpoint {checkpoint!r} does not exist")
+    return weights.cached_sha256(p)

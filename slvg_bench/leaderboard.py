@@ -1,0 +1,185 @@
+"""Leaderboards: every run's aggregate for one (dataset, split, task), beside the paper's reported numbers.
+
+``collect_runs`` reads ``aggregate.json`` files under a runs folder; ``build_table`` makes one
+row per measured method (the newest run of each) and one per reported row of
+``leaderboards/reported.csv`` (never mixed: a ``source`` column says measured or reported);
+``render_markdown`` bolds the best measured value per column, puts ↑/↓ in the header and the
+metric conventions (FVD clips and covariance, TCD scale and threshold, WER procedure) in
+footnotes. The files are generated, never hand-edited.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+REPORTED_CSV = Path(__file__).resolve().parents[1] / "leaderboards" / "reported.csv"
+
+# reported.csv metric names -> our metric ids (the paper's columns)
+REPORTED_METRIC_IDS = {"l1": "l1", "ssim": "ssim", "lpips": "lpips-alex", "fvd": "fvd-i3d-k400", "tcd": "tcd", "wer": "wer"}
+COLUMN_ORDER = ("l1", "ssim", "lpips-alex", "fvd-i3d-k400", "tcd", "wer", "tcd-target", "l1-left-hand",
+                "l1-right-hand", "l1-mouth", "ssim-left-hand", "ssim-right-hand", "ssim-mouth", "akd")
+HIGHER_IS_BETTER = {"ssim", "ssim-left-hand", "ssim-right-hand", "ssim-mouth"}
+
+
+@dataclass
+class Entry:
+    """One leaderboard row."""
+
+    method: str
+    source: str  # "measured" | "reported"
+    values: dict[str, float]
+    resolution: Optional[int] = None
+    n_videos: Optional[int] = None
+    note: str = ""
+    run_dir: str = ""
+    finished_at: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> list[Entry]:
+    """The newest measured run of every method under ``runs_dir`` for (dataset, split, task)."""
+    best: dict[str, Entry] = {}
+    for path in sorted(Path(runs_dir).rglob("aggregate.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        s = data.get("summary", {})
+        if (s.get("dataset"), s.get("split"), s.get("task")) != (dataset, split, task):
+            continue
+        values, details = {}, {}
+        for a in data.get("aggregate", []):
+            if a.get("primary", True):
+                values[a["column"]] = math.nan if a.get("value") is None else float(a["value"])
+                if a.get("reason"):
+                    details[a["column"]] = a["reason"]
+                if a.get("reducer") == "corpus":
+                    details[a["column"] + ":protocol"] = a.get("details", {})
+        prov = data.get("provenance", {})
+        n = max((a.get("n_videos", 0) for a in data.get("aggregate", [])), default=0)
+        e = Entry(method=s["method"], source="measured", values=values,
+                  resolution=prov.get("config", {}).get("resolution"), n_videos=n, run_dir=str(path.parent),
+                  finished_at=s.get("finished_at", ""), details={**details, "provenance": prov})
+        if e.method not in best or e.finished_at > best[e.method].finished_at:
+            best[e.method] = e
+    return sorted(best.values(), key=lambda e: e.method)
+
+
+def reported_entries(dataset: str, split: str, task: str, path: Path = REPORTED_CSV) -> list[Entry]:
+    """The paper's rows for (dataset, split, task); Table 4 ablation rows are labelled by variant."""
+    rows: dict[tuple, Entry] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if (r["dataset"], r["split"], r["task"]) != (dataset, split, task):
+                continue
+            label = r["method"] if r["table"] != "4" else f"pgmm {r['variant']}"
+            key = (r["table"], label)
+            e = rows.setdefault(key, Entry(method=label, source="reported", values={}, resolution=128,
+                                           note=r["source"]))
+            value = float(r["value"])
+            e.values[REPORTED_METRIC_IDS[r["metric"]]] = value
+    return list(rows.values())
+
+
+def build_table(measured: list[Entry], reported: list[Entry]) -> tuple[list[str], list[Entry]]:
+    """(metric columns in display order, rows: measured first, then reported)."""
+    present = {c for e in measured + reported for c in e.values}
+    columns = [c for c in COLUMN_ORDER if c in present] + sorted(present - set(COLUMN_ORDER))
+    return columns, measured + reported
+
+
+def _fmt(v: float, column: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if column == "wer":
+        return f"{v:.1f}"
+    if column.startswith("fvd"):
+        return f"{v:.3f}"
+    return f"{v:.5f}" if abs(v) < 0.1 else f"{v:.4f}"
+
+
+def best_values(columns: list[str], rows: list[Entry]) -> dict[str, float]:
+    """Best measured value per column (direction-aware), ignoring NaN."""
+    out = {}
+    for c in columns:
+        if c == "tcd-target":  # the target's own floor, the same for every method
+            continue
+        vals = [e.values[c] for e in rows if e.source == "measured" and c in e.values and not math.isnan(e.values[c])]
+        if vals:
+            out[c] = max(vals) if c in HIGHER_IS_BETTER else min(vals)
+    return out
+
+
+def write_csv(path: Path, columns: list[str], rows: list[Entry], dataset: str, split: str, task: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["method", "source", "dataset", "split", "task", "resolution", "n_videos", *columns, "note"])
+        for e in rows:
+            w.writerow([e.method, e.source, dataset, split, task, e.resolution or "", e.n_videos or "",
+                        *[_fmt(e.values.get(c, math.nan), c) if c in e.values else "" for c in columns], e.note])
+
+
+def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: str, task: str) -> str:
+    best = best_values(columns, rows)
+    arrow = {c: "↑" if c in HIGHER_IS_BETTER else "↓" for c in columns}
+    lines = [f"# {dataset} · {split} · {task}", "",
+             "| method | source | res. | videos | " + " | ".join(f"{c} {arrow[c]}" for c in columns) + " |",
+             "|---|---|---|---|" + "---:|" * len(columns)]
+    notes: list[str] = []  # distinct reasons for n/a cells, one footnote each
+    for e in rows:
+        cells = []
+        for c in columns:
+            if c not in e.values:
+                cells.append("")
+                continue
+            text = _fmt(e.values[c], c)
+            if e.source == "measured" and c in best and e.values[c] == best[c]:
+                text = f"**{text}**"
+            if e.source == "measured" and text == "n/a" and c in e.details:
+                if e.details[c] not in notes:
+                    notes.append(e.details[c])
+                text = f"n/a[^{notes.index(e.details[c]) + 1}]"
+            cells.append(text)
+        source = "measured" if e.source == "measured" else f"reported ({e.note})"
+        lines.append(f"| {e.method} | {source} | {e.resolution or ''} | {e.n_videos or ''} | " + " | ".join(cells) + " |")
+    lines += ["", "Bold: best measured value per column. Reported rows are the numbers printed in the PGMM paper "
+              "(Shi et al., ECCV 2024) on the real dataset; they are never mixed with measured numbers.", ""]
+    fvd = next((e.details.get("fvd-i3d-k400:protocol") for e in rows if e.details.get("fvd-i3d-k400:protocol")), None)
+    conv = [
+        "L1: mean |pred − target| on [0,1] RGB, frame-weighted over the split; SSIM: Wang et al. (Gaussian 11, σ 1.5, "
+        "K1 0.01, K2 0.03), equal to skimage; LPIPS: lpips 0.1.4 AlexNet v0.1 on [-1,1].",
+        "TCD (paper eq. 12–13): share of elements with |Î_t − ½(I_{t−1}+I_{t+1})| > 0.5 grey levels on the 0–255 "
+        "scale; `tcd-target` is the target video's own value (its floor).",
+        "WER: CorrNet recogniser, official scoring (PHOENIX/CSL rules, sclite 3/3/4 alignment), in %.",
+        "FVD: Kinetics-400 I3D logits, 16-frame clips, frames resized to 224×224, unbiased covariance"
+        + (f"; this table: {json.dumps(fvd, ensure_ascii=False)}" if fvd else "."),
+    ]
+    lines += [f"- {c}" for c in conv]
+    if notes:
+        lines += [""] + [f"[^{i + 1}]: {n}" for i, n in enumerate(notes)]
+    return "\n".join(lines) + "\n"
+
+
+def write_leaderboard(dataset: str, split: str, task: str, runs_dir: str | Path, out_dir: str | Path,
+                      include_reported: bool = True) -> tuple[Path, Path, list[Entry]]:
+    """Collect, build and write ``<out>/<dataset>_<split>_<task>.csv`` and ``.md``."""
+    from slvg_bench.errors import SlvgError
+
+    measured = collect_runs(runs_dir, dataset, split, task)
+    reported = reported_entries(dataset, split, task) if include_reported else []
+    if not measured and not reported:
+        raise SlvgError(f"no runs for {dataset}/{split}/{task} under {str(runs_dir)!r} and no reported numbers; "
+                        f"run `slvg-bench run --method M --dataset {dataset} --split {split}` first")
+    columns, rows = build_table(measured, reported)
+    out_dir = Path(out_dir)
+    stem = f"{dataset}_{split}_{task}"
+    csv_path, md_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.md"
+    write_csv(csv_path, columns, rows, dataset, split, task)
+    md_path.write_text(render_markdown(columns, rows, dataset, split, task), encoding="utf-8")
+    return csv_path, md_path, rows

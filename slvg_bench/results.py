@@ -1,0 +1,348 @@
+"""Per-video result rows in Parquet: resumable shards, consolidation, aggregation from rows only.
+
+A row (one video of one run) has the identity columns ``run_id, method,
+checkpoint_sha256, dataset, split, task, video_id, n_frames``, one float column
+per metric output (``l1``, ``ssim``, ``tcd``, ``l1-left-hand``, ...), a
+``<column>_reason`` string next to each (null when the value was computed; NaN
+is never written without one), the state columns of corpus-level metrics (FVD's
+features), and ``status`` (``ok`` / ``failed`` / ``skipped``), ``message``,
+``code_version``, ``config_hash``, ``finished_at``.
+
+:class:`ResultStore` appends rows to Parquet *shards* next to the output file
+(``<out>.shards/part-*.parquet``), each written atomically (temp file + rename),
+every ``flush_every`` rows and on exit. Re-opening the store reads the output
+file and every shard, so a rerun skips finished videos; :meth:`ResultStore.finalize`
+merges everything into the output file (atomically, provenance in the Parquet
+metadata) and only then deletes the merged shards. Duplicated keys (a retried
+video) keep one row: a finished row beats a failed one, then the latest. Several
+processes may write shards into the same store; nothing they write is lost.
+
+:func:`aggregate` computes dataset figures from rows alone, with exactly
+rounded sums (``math.fsum``), so one process or N processes, any row order,
+give identical numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from slvg_bench.errors import SlvgError
+
+STATUSES = ("ok", "failed", "skipped")
+IDENTITY_COLUMNS = ("run_id", "method", "checkpoint_sha256", "dataset", "split", "task", "video_id", "n_frames")
+TRAILING_COLUMNS = ("status", "message", "code_version", "config_hash", "finished_at")
+PROVENANCE_KEY = b"slvg_bench"
+REASON_SUFFIX = "_reason"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The columns every row of one run shares."""
+
+    run_id: str
+    method: str = ""
+    checkpoint_sha256: str | None = None
+    dataset: str = ""
+    split: str = ""
+    task: str = ""
+    code_version: str = ""
+    config_hash: str = ""
+
+
+@dataclass(frozen=True)
+class RowSchema:
+    """Metric columns of a run: float values, their reasons, corpus-metric state and reasons."""
+
+    value_columns: tuple[str, ...] = ()
+    state_columns: tuple[str, ...] = ()
+    corpus_metrics: tuple[str, ...] = ()
+
+    @property
+    def reason_columns(self) -> tuple[str, ...]:
+        return tuple(c + REASON_SUFFIX for c in self.value_columns + self.corpus_metrics)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return IDENTITY_COLUMNS + self.value_columns + self.reason_columns + self.state_columns + TRAILING_COLUMNS
+
+
+def make_row(
+    ctx: RunContext,
+    schema: RowSchema,
+    video_id: str,
+    n_frames: int,
+    status: str = "ok",
+    message: str = "",
+    values: dict[str, float] | None = None,
+    reasons: dict[str, str] | None = None,
+    state: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A complete row: every schema column present; NaN values always carry a reason."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+    values, reasons, state = values or {}, dict(reasons or {}), state or {}
+    row: dict[str, Any] = {k: v for k, v in asdict(ctx).items() if k in IDENTITY_COLUMNS}
+    row.update(video_id=video_id, n_frames=int(n_frames))
+    default_reason = message or status
+    for col in schema.value_columns:
+        v = values.get(col)
+        row[col] = float("nan") if v is None or not math.isfinite(float(v)) else float(v)
+        if math.isnan(row[col]) and col not in reasons:
+            reasons[col] = default_reason if v is None else f"non-finite value {v}"
+        row[col + REASON_SUFFIX] = reasons.get(col)
+    for metric in schema.corpus_metrics:
+        r = reasons.get(metric)
+        if r is None and status != "ok":
+            r = default_reason
+        row[metric + REASON_SUFFIX] = r
+    for col in schema.state_columns:
+        row[col] = state.get(col)
+    row.update(status=status, message=message, code_version=ctx.code_version, config_hash=ctx.config_hash,
+               finished_at=time.time())
+    return {c: row[c] for c in schema.columns}
+
+
+def _atomic_write_table(df: pd.DataFrame, path: Path, metadata: dict | None = None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if metadata is not None:
+        meta = dict(table.schema.metadata or {})
+        meta[PROVENANCE_KEY] = json.dumps(metadata, default=str).encode()
+        table = table.replace_schema_metadata(meta)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        raise SlvgError(f"could not write results to {path}: {e}") from e
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises several types for corrupt files
+        raise SlvgError(f"result file {path} is not readable Parquet ({e}); move it away to start over") from e
+
+
+def read_provenance(path: str | Path) -> dict:
+    """The provenance dict stored in a consolidated result file's metadata ({} if none)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    return json.loads(meta[PROVENANCE_KEY]) if PROVENANCE_KEY in meta else {}
+
+
+def deduplicate(df: pd.DataFrame, key: Iterable[str] = ("run_id", "video_id")) -> pd.DataFrame:
+    """One row per key: finished (ok/skipped) beats failed, then the latest; sorted by key."""
+    key = list(key)
+    if df.empty:
+        return df
+    rank = df["status"].map({"failed": 0, "skipped": 1, "ok": 1}).fillna(0)
+    order = df.assign(_rank=rank).sort_values([*key, "_rank", "finished_at"], kind="mergesort")
+    out = order.drop_duplicates(key, keep="last").drop(columns="_rank")
+    return out.reset_index(drop=True)
+
+
+class ResultStore:
+    """Resumable, append-only store of rows for one output file (module docstring).
+
+    Args:
+        path: the consolidated ``.parquet`` file.
+        key: columns that identify a row.
+        flush_every: rows kept in memory before a shard is written.
+    """
+
+    def __init__(self, path: str | Path, key: Iterable[str] = ("run_id", "video_id"), flush_every: int = 16):
+        self.path = Path(path)
+        self.shard_dir = self.path.with_name(self.path.name + ".shards")
+        self.key = tuple(key)
+        self.flush_every = max(1, int(flush_every))
+        self._pending: list[dict] = []
+        self._token = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._seq = 0
+
+    def shard_paths(self) -> list[Path]:
+        return sorted(self.shard_dir.glob("part-*.parquet")) if self.shard_dir.is_dir() else []
+
+    def load(self) -> pd.DataFrame:
+        """Every row written so far (output file + shards + unflushed), deduplicated."""
+        frames = [_read_parquet(self.path)] if self.path.is_file() else []
+        frames += [_read_parquet(p) for p in self.shard_paths()]
+        if self._pending:
+            frames.append(pd.DataFrame(self._pending))
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame()
+        return deduplicate(pd.concat(frames, ignore_index=True), self.key)
+
+    def finished_keys(self) -> set[tuple]:
+        """Keys of rows that need no recomputation (status ok or skipped; failed rows are retried)."""
+        df = self.load()
+        if df.empty:
+            return set()
+        done = df[df["status"].isin(["ok", "skipped"])]
+        return set(map(tuple, done[list(self.key)].itertuples(index=False, name=None)))
+
+    def add(self, row: dict) -> None:
+        self._pending.append(row)
+        if len(self._pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending rows as one new shard (atomic)."""
+        if not self._pending:
+            return
+        self._seq += 1
+        path = self.shard_dir / f"part-{self._token}-{self._seq:06d}.parquet"
+        _atomic_write_table(pd.DataFrame(self._pending), path)
+        self._pending = []
+
+    def finalize(self, provenance: dict | None = None) -> pd.DataFrame:
+        """Merge output file + shards into the output file (atomic), then delete the merged shards."""
+        self.flush()
+        shards = self.shard_paths()
+        df = self.load()
+        _atomic_write_table(df, self.path, provenance)
+        for p in shards:
+            p.unlink(missing_ok=True)
+        if self.shard_dir.is_dir() and not any(self.shard_dir.iterdir()):
+            self.shard_dir.rmdir()
+        return df
+
+
+# ---------------------------------------------------------------------------------------------
+# aggregation
+
+
+@dataclass
+class AggregateRow:
+    """One dataset figure."""
+
+    metric: str
+    column: str
+    reducer: str  # "frame-weighted mean" | "video mean" | "corpus"
+    value: float
+    higher_is_better: bool
+    version: int
+    n_videos: int
+    n_frames: int
+    n_missing: int = 0
+    reason: str | None = None
+    details: dict = field(default_factory=dict)
+    primary: bool = True
+
+    @property
+    def name(self) -> str:
+        """Label used in tables: the column id, suffixed by the reducer when it is not the primary one."""
+        return self.column if self.primary else f"{self.column} [{self.reducer}]"
+
+
+def _first_reason(reasons: pd.Series) -> str | None:
+    r = reasons.dropna()
+    if r.empty:
+        return None
+    counts = r.value_counts()
+    top = counts.index[0]
+    return top if len(counts) == 1 else f"{top} (and {len(r) - counts.iloc[0]} other reasons)"
+
+
+def _reduce(values: pd.Series, n_frames: pd.Series, reducer: str) -> float:
+    if reducer == "frame":
+        total = math.fsum(float(v) * int(n) for v, n in zip(values, n_frames))
+        return total / sum(int(n) for n in n_frames)
+    return math.fsum(float(v) for v in values) / len(values)
+
+
+def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: Any = None) -> list[AggregateRow]:
+    """Dataset figures of every metric from result rows (status ``ok`` rows only).
+
+    Per-video metrics: one entry per column and reducer (``info.reducers``; the
+    first is primary and is labelled with the bare column id). Corpus metrics:
+    the class's ``compute_corpus(rows, options)``.
+    """
+    ok = rows[rows["status"] == "ok"] if not rows.empty else rows
+    out: list[AggregateRow] = []
+    for cls in metric_classes:
+        info = cls.info
+        if info.level == "corpus":
+            options = getattr(options_root, cls.options_key) if (options_root is not None and cls.options_key) else None
+            res = cls.compute_corpus(rows, options)
+            out.append(AggregateRow(info.id, info.id, "corpus", res.value, info.higher_is_better, info.version,
+                                    int(res.details.get("n_videos", 0)), 0, res.n_missing, res.reason, res.details))
+            continue
+        for col in info.output_columns:
+            if col not in ok.columns:
+                out.append(AggregateRow(info.id, col, "video mean", math.nan, info.higher_is_better, info.version,
+                                        0, 0, len(ok), "not computed in these rows"))
+                continue
+            valid = ok[ok[col].notna()]
+            missing = ok[ok[col].isna()]
+            reason = _first_reason(missing[col + REASON_SUFFIX]) if len(missing) else None
+            if not len(ok):
+                reason = "no video was scored (every row failed)"
+            for i, reducer in enumerate(info.reducers):
+                value = _reduce(valid[col], valid["n_frames"], reducer) if len(valid) else math.nan
+                out.append(AggregateRow(
+                    info.id, col, "frame-weighted mean" if reducer == "frame" else "video mean", value,
+                    info.higher_is_better, info.version, len(valid),
+                    int(valid["n_frames"].sum()) if len(valid) else 0, len(missing), reason, primary=i == 0,
+                ))
+    return out
+
+
+def aggregate_records(entries: list[AggregateRow]) -> list[dict]:
+    """Plain dicts (for JSON/CSV) with NaN kept as None in JSON."""
+    recs = []
+    for e in entries:
+        d = asdict(e)
+        d["name"] = e.name
+        d["direction"] = "↑" if e.higher_is_better else "↓"
+        recs.append(d)
+    return recs
+
+
+def write_aggregate(entries: list[AggregateRow], summary: dict, provenance: dict, csv_path: Path, json_path: Path) -> None:
+    """``<out>.aggregate.csv`` (one line per figure) and ``.json`` (figures + summary + provenance), atomically."""
+    recs = aggregate_records(entries)
+    cols = ["name", "metric", "column", "reducer", "primary", "value", "direction", "n_videos", "n_frames",
+            "n_missing", "reason", "version"]
+    table = pd.DataFrame([{k: r[k] for k in cols} for r in recs], columns=cols)
+    for path, text in [
+        (csv_path, table.to_csv(index=False)),
+        (json_path, json.dumps({"aggregate": [_json_safe(r) for r in recs], "summary": summary,
+                                "provenance": provenance}, indent=2, default=str, ensure_ascii=False)),
+    ]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+
+
+def _json_safe(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj

@@ -1,0 +1,152 @@
+"""slvg-bench run: the sanity methods bracket the metrics, runs resume, configs don't mix,
+a 2-process torchrun equals 1 process, and leaderboards are written."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from slvg_bench.errors import UnknownNameError, UsageError
+from slvg_bench.harness.config import RunConfig
+from slvg_bench.harness.runner import run_benchmark
+
+METRICS = ("l1", "ssim", "tcd", "region-l1")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """A tiny synthsign in a private SLVG_BENCH_HOME (shared by the module's tests)."""
+    from slvg_bench.data.synthsign import generate
+
+    root = tmp_path_factory.mktemp("runhome")
+    generate(root / "data" / "synthsign", seed=0, size="tiny", workers=1, progress=False)
+    return root
+
+
+@pytest.fixture
+def env(home, monkeypatch):
+    monkeypatch.setenv("SLVG_BENCH_HOME", str(home))
+    return home
+
+
+def run(method, out, **kw):
+    cfg = RunConfig(method=method, dataset="synthsign", split="test", metrics=kw.pop("metrics", METRICS))
+    return run_benchmark(cfg, out=out, device="cpu", progress=False, **kw)
+
+
+def values(result):
+    return {e.name: e.value for e in result.entries}
+
+
+def test_static_and_oracle_bracket_every_metric(env, tmp_path):
+    oracle = values(run("oracle", tmp_path / "oracle"))
+    static = values(run("static", tmp_path / "static"))
+    assert oracle["l1"] == 0 and oracle["ssim"] == 1 and oracle["l1-left-hand"] == 0
+    assert oracle["tcd"] == pytest.approx(oracle["tcd-target"])
+    assert static["l1"] > 0.005 and static["ssim"] < 0.99 and static["tcd"] > oracle["tcd"]
+    assert static["tcd-target"] == pytest.approx(oracle["tcd-target"])
+    rows = pd.read_parquet(tmp_path / "static" / "results.parquet")
+    assert len(rows) == 4 and set(rows["status"]) == {"ok"}  # tiny: 2 test signers × 2 videos
+    assert {"run_id", "method", "checkpoint_sha256", "dataset", "split", "task", "video_id", "n_frames",
+            "code_version", "config_hash"} <= set(rows.columns)
+    agg = json.loads((tmp_path / "static" / "aggregate.json").read_text())
+    assert agg["provenance"]["config_hash"] == rows["config_hash"].iloc[0]
+    assert agg["provenance"]["dataset_cache"].startswith("r128-")
+    assert len(list((tmp_path / "static" / "videos").glob("*.mp4"))) == 4
+
+
+def test_saved_videos_rescore_to_the_same_numbers(env, tmp_path):
+    from slvg_bench.evaluate import EvaluateConfig, evaluate
+    from slvg_bench.harness.jobs import reconstruction_jobs
+    from slvg_bench.video import write_mp4, to_uint8
+
+    res = run("static", tmp_path / "s")
+    targets = tmp_path / "targets"
+    for job in reconstruction_jobs("synthsign", ["test"]):
+        write_mp4(targets / f"{job.video_id}.mp4", to_uint8(job.target), lossless=True)
+    ev = evaluate(EvaluateConfig(pred=str(tmp_path / "s" / "videos"), target=str(targets), metrics=("l1", "ssim", "tcd")),
+                  tmp_path / "ev.parquet", progress=False)
+    again = {e.name: e.value for e in ev.aggregate}
+    for k in ("l1", "ssim", "tcd"):
+        assert again[k] == pytest.approx(values(res)[k], abs=1e-12)
+
+
+def test_resume_skips_finished_videos(env, tmp_path):
+    run("static", tmp_path / "r", limit=1)
+    first = pd.read_parquet(tmp_path / "r" / "results.parquet")
+    assert len(first) == 1
+    run("static", tmp_path / "r")
+    both = pd.read_parquet(tmp_path / "r" / "results.parquet")
+    assert len(both) == 4
+    kept = both[both["video_id"] == first["video_id"].iloc[0]]
+    assert kept["finished_at"].iloc[0] == first["finished_at"].iloc[0]  # not recomputed
+    stamp = (tmp_path / "r" / "results.parquet").stat().st_mtime_ns
+    res = run("static", tmp_path / "r")  # finished: results again without new rows
+    assert len(res.rows) == 4 and set(pd.read_parquet(tmp_path / "r" / "results.parquet")["finished_at"]) == set(both["finished_at"])
+
+
+def test_another_config_in_the_same_run_dir_is_refused(env, tmp_path):
+    run("static", tmp_path / "x", limit=1)
+    with pytest.raises(UsageError, match="another configuration.*--overwrite"):
+        run("static", tmp_path / "x", limit=1, metrics=("l1",))
+    res = run("static", tmp_path / "x", limit=1, metrics=("l1",), overwrite=True)
+    assert [e.name for e in res.entries if e.primary] == ["l1"]
+
+
+def test_bad_names_list_the_valid_choices(env, tmp_path):
+    with pytest.raises(UnknownNameError, match="Did you mean 'static'"):
+        run_benchmark(RunConfig(method="statc", dataset="synthsign"), out=tmp_path)
+    with pytest.raises(UnknownNameError, match="Valid datasets"):
+        run_benchmark(RunConfig(method="static", dataset="phoenix2014"), out=tmp_path)
+    with pytest.raises(UsageError, match="no evaluation split 'train'"):
+        run_benchmark(RunConfig(method="static", dataset="synthsign", split="train"), out=tmp_path)
+    with pytest.raises(UsageError, match="need the ground-truth target"):
+        run_benchmark(RunConfig(method="static", dataset="synthsign", task="cross-person", metrics=("l1",)),
+                      out=tmp_path, progress=False)
+
+
+def test_cross_person_runs_with_the_fixed_pair_list(env, tmp_path):
+    # TCD needs the target too, so cross-person refuses it; with no target metric the run still generates videos
+    with pytest.raises(UsageError):
+        run_benchmark(RunConfig(method="static", dataset="synthsign", task="cross-person", metrics=("tcd",)),
+                      out=tmp_path / "cp", device="cpu", progress=False)
+    res = run_benchmark(RunConfig(method="static", dataset="synthsign", task="cross-person", metrics=("fvd",)),
+                        out=tmp_path / "cp", device="cpu", progress=False)
+    assert list(res.rows["video_id"]) == [f"test-{i:05d}" for i in range(4)]
+    assert res.summary["unavailable_metrics"]  # no I3D here: reported, not 0
+
+
+@pytest.mark.slow
+def test_two_process_torchrun_equals_one_process(env, tmp_path):
+    one = values(run("static", tmp_path / "one"))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "-m", "slvg_bench", "run",
+           "-m", "static", "-d", "synthsign", "--metrics", ",".join(METRICS), "--device", "cpu",
+           "--out", str(tmp_path / "two")]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    agg = json.loads((tmp_path / "two" / "aggregate.json").read_text())
+    two = {a["name"]: a["value"] for a in agg["aggregate"]}
+    for k, v in one.items():
+        assert two[k] == pytest.approx(v, abs=1e-12), k
+    assert agg["provenance"]["world_size"] == 2
+
+
+def test_leaderboard_from_runs_with_reported_rows(env, tmp_path):
+    from slvg_bench.leaderboard import write_leaderboard
+
+    runs = tmp_path / "runs"
+    run("oracle", runs / "a" / "oracle")
+    run("static", runs / "a" / "static")
+    csv_path, md_path, rows = write_leaderboard("synthsign", "test", "reconstruction", runs, tmp_path / "lb")
+    md = md_path.read_text()
+    assert "| oracle | measured |" in md and "| static | measured |" in md
+    assert "**0.00000**" in md  # oracle's L1 is the best
+    assert "l1 ↓" in md and "ssim ↑" in md
+    table = pd.read_csv(csv_path)
+    assert list(table["method"]) == ["oracle", "static"] and set(table["source"]) == {"measured"}
+    _, md2, rows2 = write_leaderboard("phoenix", "dev", "reconstruction", runs, tmp_path / "lb")
+    assert all(e.source == "reported" for e in rows2) and "reported (PGMM paper, Table 2)" in md2.read_text()
