@@ -17,6 +17,8 @@ from slvg_bench.errors import SlvgError
 
 # name -> "module:attr" of a click command. Keep sorted by name.
 COMMANDS: dict[str, str] = {
+    "recognizer": "slvg_bench.commands.recognizer:recognizer",
+    "score-wer": "slvg_bench.commands.score_wer:score_wer",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",
 }
