@@ -100,6 +100,19 @@ def synthetic_sentences(videos: list[GlossVideo], count: int, lengths: tuple, rn
     return out
 
 
+def length_batches(samples: list, batch_size: int, rng: random.Random, pool: int = 8) -> list[list]:
+    """Shuffled batches of similar length: clips are padded to the longest of their batch, so
+    mixing 50-frame isolated signs with 150-frame sentences would waste most of the compute."""
+    samples = list(samples)
+    rng.shuffle(samples)
+    batches = []
+    for p in range(0, len(samples), batch_size * pool):
+        group = sorted(samples[p:p + batch_size * pool], key=lambda s: len(s[0]))
+        batches += [group[b:b + batch_size] for b in range(0, len(group), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
 # ---------------------------------------------------------------------------------------------
 # training
 
@@ -132,7 +145,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     """Train on ``root`` (synthsign layout), write the best checkpoint to ``out_path``; returns a summary."""
     from slvg_bench.recognition.checkpoint import save_checkpoint
 
-    start_time = time.time()
+    start_time, start_cpu = time.time(), time.process_time()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     _seed_everything(cfg.seed)
@@ -160,10 +173,8 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
         model.train()
         samples = [(v.frames, v.glosses) for v in train]
         samples += synthetic_sentences(train, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
-        rng.shuffle(samples)
         losses = []
-        for b in range(0, len(samples), cfg.batch_size):
-            chunk = samples[b:b + cfg.batch_size]
+        for chunk in length_batches(samples, cfg.batch_size, rng):
             clips = [augment(frames, cfg, rng) for frames, _ in chunk]
             batch, lengths, order = pad_batch(clips)
             labels = [glosses.encode(chunk[i][1]) for i in order]
@@ -176,10 +187,10 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         sched.step()
         entry = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan,
-                 "seconds": round(time.time() - start_time, 1)}
+                 "seconds": round(time.time() - start_time, 1), "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         out_of_time = deadline is not None and time.time() > deadline
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or out_of_time:
             entry["dev_wer"] = evaluate_greedy(model, dev, glosses, cfg.input_spec)
@@ -188,13 +199,14 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         history.append(entry)
         log("epoch {epoch:3d}  loss {loss:.3f}".format(**entry)
-            + (f"  dev WER {entry['dev_wer']:.1f}%" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s)")
+            + (f"  dev WER {entry['dev_wer']:.1f}%" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s wall, {entry['cpu_seconds']:.0f}s CPU)")
         if out_of_time:
             log(f"stopping after epoch {epoch}: max_minutes={cfg.max_minutes} reached")
             break
     model.load_state_dict(best["state"])
     summary = {"best_epoch": best["epoch"], "dev_wer": best["dev_wer"], "epochs_run": epoch,
-               "train_seconds": round(time.time() - start_time, 1), "threads": torch.get_num_threads()}
+               "train_seconds": round(time.time() - start_time, 1),
+               "train_cpu_seconds": round(time.process_time() - start_cpu, 1), "threads": torch.get_num_threads()}
     meta = _dataset_meta(root)
     save_checkpoint(model, out_path, gloss_dict=glosses.to_plain(), slvg_config={
         "model": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(model_cfg).items()},
