@@ -17,8 +17,11 @@ from slvg_bench.errors import SlvgError
 
 # name -> "module:attr" of a click command. Keep sorted by name.
 COMMANDS: dict[str, str] = {
+    "datasets": "slvg_bench.commands.datasets:datasets",
     "recognizer": "slvg_bench.commands.recognizer:recognizer",
     "score-wer": "slvg_bench.commands.score_wer:score_wer",
+    "synth": "slvg_bench.commands.synth:synth",
+    "train": "slvg_bench.commands.train:train",
     "video": "slvg_bench.commands.video:video",
     "weights": "slvg_bench.commands.weights:weights",
 }

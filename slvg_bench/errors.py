@@ -42,3 +42,13 @@ class CheckpointError(SlvgError):
 
 class WeightsUnavailableError(SlvgError):
     """A pretrained weight file that is not in the cache (offline or not downloaded)."""
+
+
+class TrainingDivergedError(SlvgError):
+    """A training loss or gradient became NaN/Inf; the last good checkpoint is kept."""
+
+
+class TrainingInterruptedError(SlvgError):
+    """Training was interrupted (Ctrl-C); the message says how to resume."""
+
+    exit_code = 130

@@ -69,6 +69,7 @@ class MethodSpec:
 METHODS: Registry[MethodSpec] = Registry(
     "method",
     {
+        "dynast": "baselines.dynast.animator:SPEC",
         "oracle": "slvg_bench.sanity_methods:ORACLE",
         "static": "slvg_bench.sanity_methods:STATIC",
     },

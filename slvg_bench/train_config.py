@@ -2,6 +2,12 @@
 
 Defaults follow the paper's recipe (§4.1: Adam, lr 2e-4, ×0.1 at epochs 60 and
 90, 100 epochs, 5 pairs per video per epoch).
+
+``batch_size`` is the GLOBAL batch: under DDP each of the N processes takes
+``batch_size / N`` pairs, so a run's result does not depend on the process
+count. ``max_steps``, ``num_workers``, ``log_every`` and ``checkpoint_every``
+control the run, not the result: they are left out of the config hash that a
+resumed run must match (see :mod:`slvg_bench.training.resolve`).
 """
 
 from __future__ import annotations
@@ -26,4 +32,7 @@ class TrainConfig:
     seed: int = 0
     amp: bool = True  # mixed precision, used on CUDA only
     max_steps: Optional[int] = None  # stop early (quick looks, tests)
-    grad_clip: Optional[float] = None
+    grad_clip: Optional[float] = None  # max global grad norm; None = no clipping
+    resolution: int = 128  # frame size (H = W) the training pairs are loaded at
+    amp_dtype: str = "bfloat16"  # "bfloat16" or "float16" (float16 adds a GradScaler)
+    ddp_find_unused_parameters: bool = True  # parts unused in some epochs (e.g. a late-start BG predictor)

@@ -112,3 +112,18 @@ register(WeightSpec(
     produced_by="slvg-bench recognizer train --dataset synthsign",
     notes="CPU training is not bit-reproducible across machines, so no fixed checksum",
 ))
+
+# --- DynaST (baselines/dynast) ---
+register(WeightSpec(
+    id="dynast.deepfashion-official",
+    filename="dynast_deepfashion_latest_net_G.pth",
+    sha256=None,
+    license="Apache-2.0 (Huage001/DynaST); trained on DeepFashion (non-commercial research use)",
+    origin="official DynaST generator (ECCV 2022) trained on DeepFashion at 256x256; 20-channel pose maps",
+    used_by=("dynast",),
+    manual=(
+        "download latest_net_G.pth from the Google Drive link in github.com/Huage001/DynaST README "
+        "(file id 1UJ9xsQBBWZEXOz-jizerR4Qjo7n1kYmy)"
+    ),
+    notes="plain generator state dict (674 tensors); converted on load by baselines.dynast.convert",
+))

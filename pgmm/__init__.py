@@ -1,0 +1,1 @@
+"""PGMM: the reference Pose-Guided Motion Model."""

@@ -1,0 +1,1 @@
+"""One module per dataset release: lsa64, wlasl, phoenix, csl (CSL-Daily), synthsign."""

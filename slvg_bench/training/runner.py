@@ -1,0 +1,91 @@
+"""``train(method, dataset, ...)``: registry + config + dataset + Trainer, as ``slvg-bench train`` runs it.
+
+Works the same in one process and in every process of ``torchrun``::
+
+    torchrun --nproc_per_node 4 -m slvg_bench train --method tpsmm --dataset synthsign --out runs/t
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Optional
+
+from slvg_bench.training.resolve import ResolvedConfig, resolve_config, trainable_spec
+
+
+def load_pair_dataset(name: str, *, data_root: Optional[str], resolution: int, pairs_per_video: int, seed: int):
+    """The training split of ``name`` as (source, driving) pairs (``slvg_bench.data.build_pair_dataset``)."""
+    from slvg_bench.data import build_pair_dataset
+
+    return build_pair_dataset(name, split="train", data_root=data_root, resolution=resolution,
+                              pairs_per_video=pairs_per_video, seed=seed)
+
+
+def train(
+    method: str,
+    dataset: str,
+    *,
+    preset: Optional[str] = None,
+    config_file: Optional[str | Path] = None,
+    overrides: Iterable[str] = (),
+    max_steps: Optional[int] = None,
+    out_dir: Optional[str | Path] = None,
+    resume: bool = False,
+    device: Optional[str] = None,
+    data_root: Optional[str] = None,
+    progress: bool = True,
+    tensorboard: Optional[bool] = None,
+):
+    """Resolve the config, build model and dataset, and train (or resume) into ``out_dir``.
+
+    Args:
+        method, dataset: registry ids (the method must be trainable).
+        preset, config_file, overrides, max_steps: config layers, see :mod:`.resolve`.
+        out_dir: run directory; default ``$SLVG_BENCH_HOME/training/<method>/<dataset>[-<preset>]``.
+        resume: continue from ``out_dir/latest.pt`` (starts fresh when there is none).
+        device: ``auto`` (default), ``cpu``, ``cuda`` or ``cuda:N``.
+        data_root: dataset location override (``--data-root``).
+
+    Returns:
+        :class:`~slvg_bench.training.loop.TrainResult`.
+    """
+    resolved = resolve_config(method, dataset, preset=preset, config_file=config_file,
+                              overrides=overrides, max_steps=max_steps)
+    return train_resolved(resolved, out_dir=out_dir, resume=resume, device=device, data_root=data_root,
+                          progress=progress, tensorboard=tensorboard)
+
+
+def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = False, device=None,
+                   data_root=None, progress: bool = True, tensorboard: Optional[bool] = None):
+    """:func:`train` for an already resolved config."""
+    from slvg_bench.training import checkpoint as ckpt_io
+    from slvg_bench.training import distributed as D
+    from slvg_bench.training.loop import Trainer
+
+    out = Path(out_dir) if out_dir is not None else ckpt_io.default_run_dir(
+        resolved.method, resolved.dataset, resolved.preset)
+    if not resume and (out / ckpt_io.LATEST).is_file():  # refuse before building anything
+        from slvg_bench.errors import CheckpointError
+
+        raise CheckpointError(f"{str(out)!r} already holds a checkpoint ({ckpt_io.LATEST}); pass --resume to "
+                              f"continue it, or choose another --out")
+    tc = resolved.config.train
+    ctx = D.init_distributed(device)
+    try:
+        def load():
+            return load_pair_dataset(resolved.dataset, data_root=data_root, resolution=tc.resolution,
+                                     pairs_per_video=tc.pairs_per_video, seed=tc.seed)
+
+        # rank 0 first: it may generate/prepare the data cache, which the others then open
+        data = load() if ctx.is_main else None
+        D.barrier(ctx)
+        if data is None:
+            data = load()
+        ckpt_io.seed_everything(tc.seed)  # identical initial weights in every process and every run
+        model = trainable_spec(resolved.method).build(resolved.config)
+        trainer = Trainer(model, data, resolved.config, method=resolved.method, out_dir=out, ctx=ctx,
+                          dataset_name=resolved.dataset, preset=resolved.preset, progress=progress,
+                          tensorboard=tensorboard)
+        return trainer.fit(resume=resume)
+    finally:
+        D.shutdown(ctx)
