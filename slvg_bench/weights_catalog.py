@@ -77,26 +77,6 @@ for _setup, _file, _res, _what in (
         extra={"setup": _setup, "image_size": _res},
     ))
 del _setup, _file, _res, _what
-# --- pose estimators (slvg_bench/pose, issue 6) ---
-register(WeightSpec(
-    id="hrnet-w32.coco-wholebody-256x192",
-    filename="hrnet_w32_coco_wholebody_256x192-853765cd_20200918.pth",
-    urls=("https://download.openmmlab.com/mmpose/top_down/hrnet/hrnet_w32_coco_wholebody_256x192-853765cd_20200918.pth",),
-    sha256="853765cd",
-    license="Apache-2.0 (MMPose model zoo); trained on COCO-WholeBody",
-    origin="MMPose 0.x top-down HRNet-W32 trained on COCO-WholeBody at 256x192 (Jin et al., ECCV 2020); "
-           "the paper's pose estimator P_e",
-    used_by=("hrnet-w32-wholebody", "pgmm"),
-))
-register(WeightSpec(
-    id="posenet.synthsign",
-    filename="posenet-synthsign.pt",
-    sha256=None,
-    license="MIT (trained by slvg-bench on the synthetic synthsign dataset)",
-    origin="small heatmap network trained by slvg-bench on synthsign's exact keypoints",
-    used_by=("posenet-synthsign", "pgmm"),
-    produced_by="slvg-bench pose train --dataset synthsign",
-))
 
 # --- MRAA official checkpoints (baselines/mraa; converted on load by baselines/mraa/convert.py) ---
 _MRAA_MANUAL = (
@@ -124,6 +104,66 @@ for _setup, _file, _res, _what in (
         extra={"setup": _setup, "image_size": _res},
     ))
 del _setup, _file, _res, _what
+# --- recognition: CorrNet (WER) -------------------------------------------------------------
+CORRNET_REPO = "https://github.com/hulianyuyy/CorrNet"
+CORRNET_COMMIT = "c5f903c5025fbf324d4847e1ae65c6cc8c9fa09a"
+CORRNET_LICENSE = "no licence file in the CorrNet repository; released for research use"
+CORRNET_RAW = f"https://raw.githubusercontent.com/hulianyuyy/CorrNet/{CORRNET_COMMIT}"
+
+register(WeightSpec(
+    id="corrnet.phoenix2014t-official",
+    filename="corrnet_phoenix2014-T_official.pt",
+    license=CORRNET_LICENSE,
+    origin="CorrNet (Hu et al., CVPR 2023) trained on PHOENIX-2014-T by the authors; dev 18.9 / test 20.5 WER. "
+           "{'model_state_dict': ...}, 186 keys, 1116 classes",
+    used_by=("wer",),
+    manual=("download the PHOENIX2014-T checkpoint linked from " + CORRNET_REPO + " (README, 'Inference'): "
+            "Google Drive https://drive.google.com/file/d/1c_wNHYMqCbqRE5KqrQL1P6chOw5VBS6Q/view or Baidu "
+            "https://pan.baidu.com/s/1osUDzpPhKPDavxyvqOrVfQ (passwd deuq)"),
+    notes="upstream publishes no checksum; the digest is recorded on install",
+))
+register(WeightSpec(
+    id="corrnet.csl-daily-official",
+    filename="corrnet_CSL-Daily_official.pt",
+    license=CORRNET_LICENSE,
+    origin="CorrNet trained on CSL-Daily by the authors (dev 30.6 / test 30.1 WER); structure without corr1 "
+           "and with a 2-entry alpha (corr_stages=(3, 4)), 175 keys, 2001 classes",
+    used_by=("wer",),
+    manual=("download the CSL-Daily checkpoint (dev_30.60_CSL-Daily.pt) linked from " + CORRNET_REPO +
+            " (README, 'Inference'): Google Drive https://drive.google.com/file/d/1-aSKPe9cVkvHeiJuyQm3HlZ5u63CI-mm/view "
+            "or Baidu https://pan.baidu.com/s/1WzNltivGRbfV33wkM4rzjg (passwd u2iv)"),
+    notes="upstream publishes no checksum; the digest is recorded on install",
+))
+register(WeightSpec(
+    id="corrnet.phoenix2014t-gloss-dict",
+    filename="corrnet_phoenix2014-T_gloss_dict.npy",
+    urls=(f"{CORRNET_RAW}/preprocess/phoenix2014-T/gloss_dict.npy",),
+    sha256="5f85a420ade0baed106369866e563b338580095de89a82d3e374bcd44f98d151",
+    license=CORRNET_LICENSE,
+    origin=f"CorrNet's PHOENIX-2014-T vocabulary (1115 glosses -> [index, count]) at commit {CORRNET_COMMIT[:12]}",
+    used_by=("wer",),
+    notes="pickled .npy; read with an allowlist unpickler (slvg_bench.recognition.gloss_dict)",
+))
+register(WeightSpec(
+    id="corrnet.csl-daily-gloss-dict",
+    filename="corrnet_CSL-Daily_gloss_dict.npy",
+    urls=(f"{CORRNET_RAW}/preprocess/CSL-Daily/gloss_dict.npy",),
+    sha256="79fe1a3e8440e8d4c4cf2f4ac386f6812074bfde08334315a8ee166437475907",
+    license=CORRNET_LICENSE,
+    origin=f"CorrNet's CSL-Daily vocabulary (2000 glosses -> [index, count]) at commit {CORRNET_COMMIT[:12]}",
+    used_by=("wer",),
+    notes="pickled .npy; read with an allowlist unpickler (slvg_bench.recognition.gloss_dict)",
+))
+register(WeightSpec(
+    id="corrnet.synthsign-slvg",
+    filename="corrnet_synthsign.pt",
+    license="MIT (trained by slvg-bench on its synthetic synthsign data)",
+    origin="CorrNet architecture at reduced width trained here on the synthsign train split "
+           "(see docs/wer.md); carries its gloss dictionary and input path",
+    used_by=("wer",),
+    produced_by="slvg-bench recognizer train --dataset synthsign",
+    notes="CPU training is not bit-reproducible across machines, so no fixed checksum",
+))
 
 # --- DynaST (baselines/dynast) ---
 register(WeightSpec(
@@ -172,4 +212,25 @@ register(WeightSpec(
            "JunyaoHu/common_metrics_on_video_quality at fvd/styleganv/i3d_torchscript.pt)",
     notes="TorchScript module; called with keyword arguments x=, rescale=False, resize=False, return_features=True",
     extra={"git_blob_sha1": "93daef59c7ae0e9e8f76225521407e60cbafa6aa"},
+))
+
+# --- pose estimators (slvg_bench/pose, issue 6) ---
+register(WeightSpec(
+    id="hrnet-w32.coco-wholebody-256x192",
+    filename="hrnet_w32_coco_wholebody_256x192-853765cd_20200918.pth",
+    urls=("https://download.openmmlab.com/mmpose/top_down/hrnet/hrnet_w32_coco_wholebody_256x192-853765cd_20200918.pth",),
+    sha256="853765cd",
+    license="Apache-2.0 (MMPose model zoo); trained on COCO-WholeBody",
+    origin="MMPose 0.x top-down HRNet-W32 trained on COCO-WholeBody at 256x192 (Jin et al., ECCV 2020); "
+           "the paper's pose estimator P_e",
+    used_by=("hrnet-w32-wholebody", "pgmm"),
+))
+register(WeightSpec(
+    id="posenet.synthsign",
+    filename="posenet-synthsign.pt",
+    sha256=None,
+    license="MIT (trained by slvg-bench on the synthetic synthsign dataset)",
+    origin="small heatmap network trained by slvg-bench on synthsign's exact keypoints",
+    used_by=("posenet-synthsign", "pgmm"),
+    produced_by="slvg-bench pose train --dataset synthsign",
 ))

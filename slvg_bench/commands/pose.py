@@ -84,20 +84,49 @@ def estimate(video: str, name: str, out: str, overlay: str | None, device: str |
 @click.option("--limit", type=int, help="Only the first N videos.")
 @click.option("--device", default=None, help="torch device (default: cuda if available).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
+@click.option("--preview", type=click.Path(), help="Also write a PNG: frames, ground truth, predictions.")
 def eval_(name: str, dataset: str, data_root: str | None, split: str, alpha: float, limit: int | None,
-          device: str | None, as_json: bool) -> None:  # fmt: skip
+          device: str | None, as_json: bool, preview: str | None) -> None:  # fmt: skip
     """PCK@alpha and mean pixel error per group against the dataset's ground-truth keypoints."""
     import json
 
     from slvg_bench.pose.estimators import load_estimator
     from slvg_bench.pose.train import evaluate_estimator
 
-    result = evaluate_estimator(load_estimator(name, device=device), _synthsign_root(data_root), split, alpha, limit)
+    estimator = load_estimator(name, device=device)
+    root = _synthsign_root(data_root)
+    result = evaluate_estimator(estimator, root, split, alpha, limit)
     result["estimator"] = name
+    if preview:
+        _write_preview(preview, estimator, root, split)
+        click.echo(f"wrote {preview}", err=True)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
     _print_evaluation(result)
+
+
+def _write_preview(path: str, estimator, root, split: str, columns: int = 4) -> None:
+    """Middle frames of ``columns`` videos spread over the split: frame, ground truth, prediction."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from slvg_bench.pose.draw import keypoint_grid
+    from slvg_bench.pose.keypoint_data import load_video_keypoints, read_index
+    from slvg_bench.video import to_float
+
+    entries = read_index(root, split)
+    picks = [entries[i * len(entries) // columns] for i in range(min(columns, len(entries)))]
+    images, truth, predicted = [], [], []
+    for entry in picks:
+        frames, kp = load_video_keypoints(entry)
+        t = len(frames) // 2
+        images.append(frames[t])
+        truth.append(kp[t])
+        predicted.append(estimator.estimate(to_float(frames[t:t + 1]))[0].cpu().numpy())
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(keypoint_grid(images, [truth, predicted])).save(path)
 
 
 def _print_evaluation(result: dict) -> None:

@@ -41,6 +41,7 @@ def resolve_checkpoint(method: str, dataset: str, checkpoint: Optional[str], *, 
         if not (train_if_missing and spec.trainable):
             raise
     preset = preset if preset is not None else default_preset(dataset)
+    install_prerequisites(method, dataset, preset, progress=progress)
     hint = TRAIN_TIME_HINT.get(preset, f"preset {preset!r}")
     err_console.print(f"[bold]no trained {method} checkpoint for {dataset}[/]: training one now "
                       f"(`slvg-bench train --method {method} --dataset {dataset}"
@@ -49,6 +50,43 @@ def resolve_checkpoint(method: str, dataset: str, checkpoint: Optional[str], *, 
 
     result = train(method, dataset, preset=preset, device=device, data_root=data_root, progress=progress)
     return str(result.checkpoint)
+
+
+def install_prerequisites(method: str, dataset: str, preset: Optional[str], progress: bool = True) -> None:
+    """Make the weight files a method's training needs and this toolkit can produce itself.
+
+    ``MethodSpec.extra["prerequisites"](config) -> [weight ids]`` names them (e.g. PGMM's pose
+    estimator for the Pose Distance loss). A missing one whose catalog entry has ``produced_by``
+    (a ``slvg-bench …`` command) is made by running that command; one that must be downloaded
+    raises the usual error naming the file and the install command.
+    """
+    import shlex
+    import subprocess
+    import sys
+
+    from slvg_bench import weights
+    from slvg_bench.methods import METHODS
+    from slvg_bench.training import resolve_config
+
+    needs = METHODS.get(method).extra.get("prerequisites")
+    if needs is None:
+        return
+    config = resolve_config(method, dataset, preset=preset).config
+    for wid in needs(config):
+        spec = weights.get_spec(wid)
+        if weights.status(spec) in ("present", "unverified"):
+            continue
+        if not spec.produced_by:
+            weights.require(wid)  # raises: names the file and how to install it
+        err_console.print(f"[bold]{method} needs {wid}[/], which is not installed: making it with "
+                          f"`{spec.produced_by}`", highlight=False)
+        args = shlex.split(spec.produced_by)
+        if args[0] != "slvg-bench":
+            raise CheckpointError(f"weight {wid!r}: cannot run {spec.produced_by!r} (not a slvg-bench command)")
+        r = subprocess.run([sys.executable, "-m", "slvg_bench", *args[1:]])
+        if r.returncode != 0:
+            raise CheckpointError(f"`{spec.produced_by}` failed (exit {r.returncode}); {wid} is still missing")
+        weights.require(wid)
 
 
 def checkpoint_sha256(checkpoint: Optional[str]) -> Optional[str]:

@@ -115,3 +115,26 @@ def draw_keypoints(
         raise ValueError(f"keypoints must be T×133×3 for {len(images)} frames, got shape {kp.shape}")
     out = np.stack([draw_keypoints_uint8(im, k, threshold, indices, radius, width) for im, k in zip(images, kp)])
     return to_float(out)
+
+
+def keypoint_grid(images: Sequence[np.ndarray], rows: Sequence[Sequence[np.ndarray]], scale: int = 2) -> np.ndarray:
+    """A picture: one column per image, first row the images, then one row per keypoint set.
+
+    ``images``: uint8 ``H×W×3`` frames (same size); ``rows``: for each row, one ``133×3``
+    keypoint array per image (e.g. ground truth, then an estimator's). Frames are
+    upscaled by ``scale`` (Lanczos) so hands stay visible.
+    """
+    def up(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        return np.asarray(Image.fromarray(image).resize((w * scale, h * scale), Image.LANCZOS))
+
+    def up_kp(kp: np.ndarray) -> np.ndarray:
+        kp = np.array(kp, dtype=np.float32, copy=True)
+        kp[:, :2] = (kp[:, :2] + 0.5) * scale - 0.5
+        return kp
+
+    big = [up(im) for im in images]
+    lines = [np.concatenate(big, 1)]
+    for row in rows:
+        lines.append(np.concatenate([draw_keypoints_uint8(b, up_kp(k)) for b, k in zip(big, row)], 1))
+    return np.concatenate(lines, 0)

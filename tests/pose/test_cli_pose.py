@@ -44,10 +44,15 @@ def test_list_estimate_and_eval(tmp_path, installed_posenet):
     result = json.loads(invoke("pose", "eval", "--estimator", "posenet-synthsign", "--data-root", str(root), "--json",
                                "--device", "cpu").output)  # fmt: skip
     assert result["frames"] == 4 and 0 <= result["pck_person_box"]["hands"]["pck"] <= 1
-    table = invoke("pose", "eval", "--estimator", "posenet-synthsign", "--data-root", str(root), "--device", "cpu").output
+    table = invoke("pose", "eval", "--estimator", "posenet-synthsign", "--data-root", str(root), "--device", "cpu",
+                   "--preview", str(tmp_path / "preview.png")).output  # fmt: skip
     assert "PCK@0.1" in table and "hands" in table
+    from PIL import Image
+
+    assert Image.open(tmp_path / "preview.png").size == (64 * 2, 64 * 2 * 3)  # 1 test video; frame, truth, prediction
 
 
+@pytest.mark.slow
 def test_train_command(tmp_path):
     root = make_keypoint_tree(tmp_path / "tree", videos={"train": 2, "test": 1}, n_frames=4)
     out = tmp_path / "p.pt"

@@ -36,3 +36,15 @@ def test_video_overlay_shapes_and_errors():
 def test_every_limb_and_point_has_a_colour():
     assert len(POINT_COLOURS) == 133
     assert {pair for pair, _ in LIMB_COLOURS} >= set(L.WHOLEBODY_LIMBS)
+
+
+def test_keypoint_grid_layout():
+    from slvg_bench.pose.draw import keypoint_grid
+
+    images = [np.zeros((16, 12, 3), np.uint8)] * 3
+    kp = np.zeros((133, 3), np.float32)
+    kp[0] = (5, 5, 1.0)
+    grid = keypoint_grid(images, [[kp] * 3, [kp] * 3], scale=2)
+    assert grid.shape == (16 * 2 * 3, 12 * 2 * 3, 3)
+    # first row plain; then the nose, at (5 + 0.5)·2 - 0.5 = 10.5 in the upscaled frame
+    assert not grid[:32].any() and grid[32 + 9:32 + 13, 9:13].any() and not grid[32 + 20:64].any()

@@ -106,3 +106,21 @@ def test_bad_shapes_raise():
         render_heatmaps(torch.zeros(1, 5, 3), (8, 8), sigma=0)
     with pytest.raises(ValueError):
         soft_argmax(torch.zeros(8, 8))
+
+
+def test_local_soft_argmax_is_sub_pixel_and_robust_to_background():
+    from slvg_bench.pose.heatmaps import local_soft_argmax
+
+    kp = random_keypoints(2, 40, 64, margin=6, seed=4)
+    hm = render_heatmaps(kp, (64, 64), sigma=1.0)
+    xy, val = local_soft_argmax(hm, radius=3)
+    assert (xy - kp[..., :2]).abs().max() < 0.05 and torch.all(val > 0.6)
+    noisy = hm + 0.05 * torch.rand(hm.shape, generator=torch.Generator().manual_seed(0))
+    assert (local_soft_argmax(noisy, radius=2)[0] - kp[..., :2]).abs().mean() < 0.15
+    assert (soft_argmax(noisy) - kp[..., :2]).abs().mean() > 3  # a global soft-argmax is dragged off
+    corner = render_heatmaps(torch.tensor([[[0.0, 63.0, 1.0]]]), (64, 64), sigma=1.0)
+    xy, _ = local_soft_argmax(corner)
+    # the window is clipped at the border, which pulls the estimate inward by about half a pixel
+    assert torch.isfinite(xy).all() and (xy - torch.tensor([0.0, 63.0])).abs().max() < 0.6
+    empty, _ = local_soft_argmax(torch.zeros(1, 2, 8, 8))
+    assert torch.all(empty == 0)

@@ -70,3 +70,42 @@ def test_face_mesh_mapping_on_a_real_face():
     assert abs(face[8, 0] - face[30, 0]) < 15  # chin below the nose tip
     # the pose nose agrees with the face-mesh nose tip
     assert np.linalg.norm(kp[0, :2] - face[30, :2]) < 15
+
+
+@pytest.fixture(scope="module")
+def synthsign_tiny(tmp_path_factory):
+    generate = pytest.importorskip("slvg_bench.data.synthsign").generate
+    return generate(tmp_path_factory.mktemp("synthsign") / "tiny", seed=0, size="tiny", progress=False)
+
+
+@pytest.mark.slow
+@pytest.mark.mediapipe
+def test_hands_on_synthsign_frames(synthsign_tiny):
+    """Where Holistic finds a synthsign hand, its 21 points are within a few pixels of the truth.
+
+    Holistic finds the small cartoon hands (~12 px at 128 px, upscaled to 256) in only a
+    fraction of frames (about 25% on the small test split, see docs/pose.md); the claim
+    tested is about the hands it does report: most lie within 5 px (mean over the 21
+    points) and are on the correct side.
+    """
+    pytest.importorskip("mediapipe")
+    from slvg_bench.pose.keypoint_data import iter_split
+    from slvg_bench.video import to_float
+
+    est = ESTIMATORS.get("mediapipe")()
+    errors, correct_side = [], 0
+    for _, frames, gt in iter_split(synthsign_tiny, "test", limit=2):
+        kp = est.estimate(to_float(frames)).numpy()
+        assert kp.shape == gt.shape
+        for idx, other in ((L.LEFT_HAND, L.RIGHT_HAND), (L.RIGHT_HAND, L.LEFT_HAND)):
+            found = kp[:, idx[0], 2] > 0
+            err = np.linalg.norm(kp[found][:, list(idx), :2] - gt[found][:, list(idx), :2], axis=-1).mean(1)
+            err_other = np.linalg.norm(kp[found][:, list(idx), :2] - gt[found][:, list(other), :2], axis=-1).mean(1)
+            errors.append(err)
+            correct_side += int((err < err_other).sum())
+        # body and face points Holistic always reports on these frames
+        assert (kp[:, 0, 2] > 0.5).mean() > 0.9 and (kp[:, 23:91, 2] > 0).mean() > 0.9
+    err = np.concatenate(errors)
+    assert len(err) >= 5, f"MediaPipe found only {len(err)} hands"
+    assert (err <= 5.0).mean() >= 0.6, f"hands within 5 px: {(err <= 5).mean():.2f} of {len(err)}"
+    assert correct_side / len(err) >= 0.9

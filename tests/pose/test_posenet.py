@@ -70,6 +70,32 @@ def test_heatmap_loss_ignores_unknown_points():
     assert heatmap_loss(torch.zeros_like(perfect), kp, (32, 32), 1.5) > 0
 
 
+def test_focal_loss_prefers_the_target_and_ignores_unknown_points():
+    from slvg_bench.pose.heatmaps import render_heatmaps
+
+    kp = torch.tensor([[[10.0, 12.0, 1.0], [3.0, 3.0, 0.0]]])
+    target = render_heatmaps(kp, (32, 32), (16, 16), sigma=1.0).clamp(1e-4, 1 - 1e-4)
+    good = torch.logit(target)
+    bad = torch.logit(target.flip(-1))
+    assert heatmap_loss(good, kp, (32, 32), 1.0, "focal") < 1e-3 < heatmap_loss(bad, kp, (32, 32), 1.0, "focal")
+    moved = good.clone()
+    moved[0, 1] = 5.0  # the unknown point's map is free
+    assert heatmap_loss(moved, kp, (32, 32), 1.0, "focal") == heatmap_loss(good, kp, (32, 32), 1.0, "focal")
+    with pytest.raises(ValueError, match="loss kind"):
+        heatmap_loss(good, kp, (32, 32), 1.0, "l1")
+
+
+def test_sigmoid_head_and_config_consistency(tmp_path):
+    model = PoseNet(PoseNetConfig(input_size=64, widths=(8, 8, 8, 8), activation="sigmoid")).eval()
+    hm = model.heatmaps(torch.rand(1, 3, 64, 64))
+    assert hm.min() >= 0 and hm.max() <= 1 and hm.mean() < 0.05  # starts near "nothing here"
+    from slvg_bench.errors import UsageError
+
+    cfg = load_config(PoseTrainConfig, overrides=["model.activation=none"])  # focal loss needs logits
+    with pytest.raises(UsageError, match="focal"):
+        train_posenet(make_keypoint_tree(tmp_path / "t", videos={"train": 1, "test": 1}, n_frames=2), cfg, device="cpu")
+
+
 def test_keypoint_tree_reading(tmp_path):
     root = make_keypoint_tree(tmp_path / "tree", videos={"train": 2, "test": 1}, n_frames=6)
     assert [e.id for e in read_index(root, "train")] == ["train00", "train01"]
@@ -82,6 +108,7 @@ def test_keypoint_tree_reading(tmp_path):
         load_split_frames(root, "test")
 
 
+@pytest.mark.slow
 def test_train_saves_through_the_weights_manager_and_learns(tmp_path):
     root = make_keypoint_tree(tmp_path / "tree", videos={"train": 3, "test": 1}, n_frames=8)
     cfg = load_config(PoseTrainConfig, overrides=[
@@ -101,4 +128,9 @@ def test_train_saves_through_the_weights_manager_and_learns(tmp_path):
     assert json.loads(path.with_suffix(".json").read_text())["evaluation"] == ev
     est = load_estimator("posenet-synthsign", device="cpu")  # now installed
     assert est.model.cfg.input_size == 64 and est.meta["steps"] == 60
+    # the tree labels body 0-10, every 4th face point and the hands; the rest is never reported
+    assert est.meta["supervised_keypoints"] == report["supervised_keypoints"]
+    assert 11 not in report["supervised_keypoints"] and 24 not in report["supervised_keypoints"]
+    kp = est.estimate(torch.rand(2, 3, 64, 64))
+    assert torch.all(kp[:, 11:23, 2] == 0) and torch.all(kp[:, 24, 2] == 0)
     assert est.estimate(torch.rand(2, 3, 64, 64)).shape == (2, 133, 3)

@@ -162,10 +162,9 @@ class HRModule(nn.Module):
             return xs
         out = []
         for i, row in enumerate(self.fuse_layers):
-            y = xs[i]
+            y = 0  # summed in branch order, as MMPose does
             for j, layer in enumerate(row):
-                if j != i:
-                    y = y + layer(xs[j])
+                y = y + (xs[j] if j == i else layer(xs[j]))
             out.append(self.relu(y))
         return out
 
@@ -274,7 +273,9 @@ def load_mmpose_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
             f"cannot read {str(path)!r} as a weights-only torch checkpoint ({type(e).__name__}: {e}); "
             "if it stores Python objects besides tensors, re-save just its 'state_dict'"
         ) from e
-    state = obj.get("state_dict", obj) if isinstance(obj, dict) else None
+    state = None
+    if isinstance(obj, dict):
+        state = obj.get("state_dict", obj if all(isinstance(v, torch.Tensor) for v in obj.values()) else None)
     if not isinstance(state, dict) or not state:
         raise CheckpointError(f"{str(path)!r} holds no state dict (expected a dict with a 'state_dict' entry)")
     out = {}

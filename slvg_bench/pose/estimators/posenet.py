@@ -15,6 +15,7 @@ The checkpoint (``slvg-bench pose train --dataset synthsign``) is the weight
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Sequence
@@ -36,6 +37,7 @@ class PoseNetConfig:
     widths: tuple[int, ...] = (32, 48, 96, 128)  # channels at strides 2, 4, 8, 16
     heatmap_stride: int = 2
     num_keypoints: int = 133
+    activation: str = "none"  # applied to the head's output by the estimator: "none" | "sigmoid"
 
     @property
     def heatmap_size(self) -> int:
@@ -57,7 +59,11 @@ class ResBlock(nn.Module):
 
 
 class PoseNet(nn.Module):
-    """Frames ``B×3×S×S`` in [0, 1] (S = input_size) -> heatmaps ``B×K×S/stride×S/stride``."""
+    """Frames ``B×3×S×S`` in [0, 1] (S = input_size) -> heatmaps ``B×K×S/stride×S/stride``.
+
+    ``forward`` returns the head's raw output (logits when ``activation="sigmoid"``);
+    :meth:`heatmaps` applies the activation.
+    """
 
     def __init__(self, cfg: PoseNetConfig | None = None):
         super().__init__()
@@ -71,6 +77,10 @@ class PoseNet(nn.Module):
         self.skip = nn.ModuleList(nn.Conv2d(w[-2 - i], w[-1 - i], 1) for i in range(n_up))
         self.up = nn.ModuleList(_cbr(w[-1 - i], w[-2 - i]) for i in range(n_up))
         self.head = nn.Conv2d(w[-1 - n_up], cfg.num_keypoints, 1)
+        if cfg.activation not in ("none", "sigmoid"):
+            raise ValueError(f"activation must be 'none' or 'sigmoid', got {cfg.activation!r}")
+        if cfg.activation == "sigmoid":  # start near "no keypoint here" (CenterNet's prior)
+            nn.init.constant_(self.head.bias, -4.0)
         self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -83,6 +93,10 @@ class PoseNet(nn.Module):
             y = up(y + skip(feats[-2 - i]))
         return self.head(y)
 
+    def heatmaps(self, x: torch.Tensor) -> torch.Tensor:
+        out = self(x)
+        return torch.sigmoid(out) if self.cfg.activation == "sigmoid" else out
+
 
 def load_posenet(path: str | Path) -> tuple[PoseNet, dict]:
     """Build a PoseNet from a checkpoint written by ``slvg-bench pose train`` (weights_only)."""
@@ -92,7 +106,7 @@ def load_posenet(path: str | Path) -> tuple[PoseNet, dict]:
         cfg = PoseNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["config"].items()})
         model = PoseNet(cfg)
         model.load_state_dict(ckpt["state_dict"], strict=True)
-    except (OSError, KeyError, TypeError, RuntimeError, ValueError) as e:
+    except (OSError, KeyError, TypeError, RuntimeError, ValueError, pickle.UnpicklingError) as e:
         raise CheckpointError(f"{str(path)!r} is not a PoseNet checkpoint written by `slvg-bench pose train`: {e}") from e
     return model, ckpt.get("meta", {})
 
@@ -117,7 +131,14 @@ class PoseNetSynthsign(PoseEstimator):
     has_heatmaps: ClassVar[bool] = True
     weight_id: ClassVar[str | None] = WEIGHT_ID
 
-    def __init__(self, device=None, checkpoint: str | Path | None = None, model: PoseNet | None = None, batch_size: int = 64):
+    def __init__(
+        self,
+        device=None,
+        checkpoint: str | Path | None = None,
+        model: PoseNet | None = None,
+        batch_size: int = 64,
+        supervised_keypoints: Sequence[int] | None = None,
+    ):
         self.meta: dict = {}
         if model is None:
             from slvg_bench import weights
@@ -125,11 +146,18 @@ class PoseNetSynthsign(PoseEstimator):
             model, self.meta = load_posenet(checkpoint if checkpoint is not None else weights.require(WEIGHT_ID))
         self.model = model.eval().requires_grad_(False)
         self.batch_size = batch_size
+        if supervised_keypoints is None:
+            supervised_keypoints = self.meta.get("supervised_keypoints", range(model.cfg.num_keypoints))
+        # points with no label in training have meaningless heatmaps: zero them (confidence 0)
+        mask = torch.zeros(model.cfg.num_keypoints)
+        mask[list(supervised_keypoints)] = 1.0
+        self._mask = mask.view(1, -1, 1, 1)
         self.to(resolve_device(device))
 
     def to(self, device) -> "PoseNetSynthsign":
         super().to(device)
         self.model.to(self.device)
+        self._mask = self._mask.to(self.device)
         return self
 
     def _native_heatmaps(self, frames: torch.Tensor) -> torch.Tensor:
@@ -137,7 +165,7 @@ class PoseNetSynthsign(PoseEstimator):
         x = frames.to(self.device)
         if tuple(x.shape[-2:]) != (s, s):
             x = F.interpolate(x, size=(s, s), mode="bilinear", align_corners=False, antialias=True)
-        return self.model(x)
+        return self.model.heatmaps(x) * self._mask
 
     def heatmaps(self, frames: torch.Tensor, size: Sequence[int] | None = None) -> torch.Tensor:
         """Frame-aligned heatmaps ``B×133×h×w`` (default the native input_size/stride), differentiable."""

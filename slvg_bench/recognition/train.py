@@ -1,0 +1,228 @@
+"""Train a CorrNet-architecture recognizer on a gloss-annotated dataset (synthsign) on CPU.
+
+The model is the official architecture at reduced width (ResNet-18 stages 16/32/64/128
+channels instead of 64…512, correlation blocks after layers 2–4, K5-P2-K5-P2 temporal
+conv and BiLSTM at 128, shared NormLinear classifier) on 64×64 frames (the 128×128 clips
+downscaled), centre/random crop 56. The objective is the official one (SeqCTC + ConvCTC +
+25·Dist); the augmentations are the official ones (random crop, horizontal flip — which on
+synthsign is a change of handedness, as its left-handed signers are mirrors —, temporal
+rescale ±20%) plus sentences assembled from gloss pieces of the training videos (cut at
+transition midpoints, same signer), which multiplies the few training sentences.
+The best epoch on the dev split (greedy WER) is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from slvg_bench.recognition.corrnet import CorrNet, CorrNetConfig, ctc_losses
+from slvg_bench.recognition.gloss_dict import GlossDict
+from slvg_bench.recognition.gloss_videos import GlossVideo, gloss_pieces, load_frames, read_index, select
+from slvg_bench.recognition.preprocess import InputSpec, pad_batch
+
+
+@dataclass
+class RecognizerTrainConfig:
+    """Hyper-parameters of ``slvg-bench recognizer train`` (override with ``--set key=value``)."""
+
+    base_width: int = 16
+    hidden_size: int = 128
+    corr_stages: tuple = (2, 3, 4)
+    frame_size: int = 64
+    crop: int = 56
+    epochs: int = 60
+    batch_size: int = 4
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    milestones: tuple = (40, 52)  # epochs at which lr *= gamma
+    gamma: float = 0.2
+    synthetic_per_epoch: int = 96  # sentences assembled from gloss pieces, per epoch
+    synthetic_glosses: tuple = (2, 6)
+    use_isolated: bool = True
+    flip: bool = True
+    temporal_rescale: float = 0.2
+    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 25.0})
+    eval_every: int = 5
+    max_minutes: float | None = None  # stop early after this much wall time (then the best epoch so far is kept)
+    seed: int = 0
+    threads: int | None = None
+
+    @property
+    def input_spec(self) -> InputSpec:
+        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# augmentation (official video_augmentation semantics)
+
+
+def temporal_rescale(n: int, scale: float, rng: random.Random, min_len: int = 32, max_len: int = 230) -> list[int]:
+    """Official ``TemporalRescale``: frame indices of a clip stretched by U(1-s, 1+s), length 4k+4."""
+    new = int(n * (1.0 - scale + 2 * scale * rng.random()))
+    new = min(max(new, min_len), max_len)
+    if (new - 4) % 4:
+        new += 4 - (new - 4) % 4
+    idx = rng.sample(range(n), new) if new <= n else rng.choices(range(n), k=new)
+    return sorted(idx)
+
+
+def augment(frames: torch.Tensor, cfg: RecognizerTrainConfig, rng: random.Random) -> torch.Tensor:
+    """uint8 ``T×3×S×S`` -> float ``T'×3×crop×crop`` in [-1, 1]: random crop, flip, temporal rescale."""
+    s = frames.shape[-1]
+    top, left = rng.randint(0, s - cfg.crop), rng.randint(0, s - cfg.crop)
+    x = frames[..., top:top + cfg.crop, left:left + cfg.crop]
+    if cfg.flip and rng.random() < 0.5:
+        x = x.flip(-1)
+    if cfg.temporal_rescale:
+        x = x[temporal_rescale(len(x), cfg.temporal_rescale, rng)]
+    return x.float() / 127.5 - 1.0
+
+
+def synthetic_sentences(videos: list[GlossVideo], count: int, lengths: tuple, rng: random.Random):
+    """``count`` (frames, glosses) made of random gloss pieces of one signer each."""
+    by_signer: dict[str, list] = {}
+    for v in videos:
+        by_signer.setdefault(v.signer, []).extend(gloss_pieces(v))
+    signers = sorted(s for s, pieces in by_signer.items() if pieces)
+    out = []
+    for _ in range(count if signers else 0):
+        pieces = by_signer[rng.choice(signers)]
+        picks = [rng.choice(pieces) for _ in range(rng.randint(*lengths))]
+        out.append((torch.cat([p for _, p in picks]), [g for g, _ in picks]))
+    return out
+
+
+def length_batches(samples: list, batch_size: int, rng: random.Random, pool: int = 8) -> list[list]:
+    """Shuffled batches of similar length: clips are padded to the longest of their batch, so
+    mixing 50-frame isolated signs with 150-frame sentences would waste most of the compute."""
+    samples = list(samples)
+    rng.shuffle(samples)
+    batches = []
+    for p in range(0, len(samples), batch_size * pool):
+        group = sorted(samples[p:p + batch_size * pool], key=lambda s: len(s[0]))
+        batches += [group[b:b + batch_size] for b in range(0, len(group), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def dataset_glosses(videos: list[GlossVideo]) -> GlossDict:
+    """Official recipe over all splits of the index (sorted, 1-based, with counts)."""
+    return GlossDict.from_sentences(v.glosses for v in videos)
+
+
+def evaluate_greedy(model: CorrNet, videos: list[GlossVideo], glosses: GlossDict, spec: InputSpec) -> float:
+    """Corpus WER (plain convention, greedy decoding) of ``model`` on loaded videos."""
+    from slvg_bench.metrics.wer import score_corpus
+    from slvg_bench.recognition.recognizer import Recognizer
+
+    rec = Recognizer(model, glosses, spec, decoder="greedy", device="cpu")
+    hyps = rec.recognize([v.frames.float() / 255.0 for v in videos])
+    res = score_corpus({v.id: v.glosses for v in videos}, dict(zip((v.id for v in videos), hyps)), "plain")
+    model.train()
+    return res.wer
+
+
+def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str | Path,
+                     log: Callable[[str], None] = print, progress: bool = True) -> dict:
+    """Train on ``root`` (synthsign layout), write the best checkpoint to ``out_path``; returns a summary."""
+    from slvg_bench.recognition.checkpoint import save_checkpoint
+
+    start_time, start_cpu = time.time(), time.process_time()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    _seed_everything(cfg.seed)
+    root = Path(root)
+    everything = read_index(root)
+    glosses = dataset_glosses(everything)
+    kinds = ("sentence", "isolated") if cfg.use_isolated else ("sentence",)
+    train = select(everything, "train", kinds)
+    dev = select(everything, "dev", ("sentence",))
+    load_frames(train + dev, cfg.frame_size, progress=progress)
+    log(f"train: {len(train)} videos ({sum(v.kind == 'sentence' for v in train)} sentences), dev: {len(dev)} "
+        f"sentences, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
+
+    model_cfg = CorrNetConfig(num_classes=glosses.num_classes, hidden_size=cfg.hidden_size,
+                              base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages))
+    model = CorrNet(model_cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
+    rng = random.Random(cfg.seed)
+    best = {"dev_wer": math.inf, "epoch": -1, "state": None}
+    history = []
+    deadline = start_time + 60 * cfg.max_minutes if cfg.max_minutes else None
+    epoch = 0
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        samples = [(v.frames, v.glosses) for v in train]
+        samples += synthetic_sentences(train, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
+        losses = []
+        for chunk in length_batches(samples, cfg.batch_size, rng):
+            clips = [augment(frames, cfg, rng) for frames, _ in chunk]
+            batch, lengths, order = pad_batch(clips)
+            labels = [glosses.encode(chunk[i][1]) for i in order]
+            targets = torch.tensor([g for lab in labels for g in lab], dtype=torch.long)
+            target_lengths = torch.tensor([len(lab) for lab in labels], dtype=torch.long)
+            terms = ctc_losses(model(batch, lengths), targets, target_lengths, cfg.loss_weights)
+            loss = terms["total"]
+            if not torch.isfinite(loss):  # the official loop skips such batches too
+                continue
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+        sched.step()
+        entry = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan,
+                 "seconds": round(time.time() - start_time, 1), "cpu_seconds": round(time.process_time() - start_cpu, 1)}
+        out_of_time = deadline is not None and time.time() > deadline
+        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or out_of_time:
+            entry["dev_wer"] = evaluate_greedy(model, dev, glosses, cfg.input_spec)
+            if entry["dev_wer"] <= best["dev_wer"]:
+                best = {"dev_wer": entry["dev_wer"], "epoch": epoch,
+                        "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+        history.append(entry)
+        log("epoch {epoch:3d}  loss {loss:.3f}".format(**entry)
+            + (f"  dev WER {entry['dev_wer']:.1f}%" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s wall, {entry['cpu_seconds']:.0f}s CPU)")
+        if out_of_time:
+            log(f"stopping after epoch {epoch}: max_minutes={cfg.max_minutes} reached")
+            break
+    model.load_state_dict(best["state"])
+    summary = {"best_epoch": best["epoch"], "dev_wer": best["dev_wer"], "epochs_run": epoch,
+               "train_seconds": round(time.time() - start_time, 1),
+               "train_cpu_seconds": round(time.process_time() - start_cpu, 1), "threads": torch.get_num_threads()}
+    meta = _dataset_meta(root)
+    save_checkpoint(model, out_path, gloss_dict=glosses.to_plain(), slvg_config={
+        "model": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(model_cfg).items()},
+        "input": cfg.input_spec.to_dict(), "convention": "plain", "dataset": meta,
+        "train": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
+        "summary": summary, "history": history,
+    })
+    return summary
+
+
+def _dataset_meta(root: Path) -> dict:
+    import json
+
+    path = root / "meta.json"
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {"root": str(root)}
+    return {k: meta[k] for k in ("name", "version", "generator_version", "seed", "size") if k in meta}
