@@ -62,7 +62,7 @@ def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> l
                     details[a["column"] + ":protocol"] = a.get("details", {})
         prov = data.get("provenance", {})
         n = max((a.get("n_videos", 0) for a in data.get("aggregate", [])), default=0)
-        e = Entry(method=s["method"], source="measured", values=values,
+        e = Entry(method=s.get("label") or s["method"], source="measured", values=values,
                   resolution=prov.get("config", {}).get("resolution"), n_videos=n, run_dir=str(path.parent),
                   finished_at=s.get("finished_at", ""), details={**details, "provenance": prov})
         if e.method not in best or e.finished_at > best[e.method].finished_at:

@@ -112,7 +112,7 @@ def _check_run_dir(store: results.ResultStore, config_hash: str, out: Path, over
 def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: str = "auto", batch_size: int = 8,
                   limit: Optional[int] = None, data_root=None, train_if_missing: bool = True,
                   train_preset: Optional[str] = None, overwrite: bool = False, save_videos: bool = True,
-                  progress: bool = True, metric_kwargs: Optional[dict] = None) -> RunResult:
+                  progress: bool = True, metric_kwargs: Optional[dict] = None, label: Optional[str] = None) -> RunResult:
     """Run ``cfg`` into ``out`` (default ``runs/<dataset>_<split>_<task>/<method>``); see the module docstring."""
     from slvg_bench.console import track
     from slvg_bench.data.registry import DATASETS
@@ -204,6 +204,7 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
         rows = rows[rows["video_id"].isin([j.video_id for j in jobs])]
         entries = results.aggregate(rows, scorer.classes, cfg.options)
         summary = _summary(rows, jobs, scorer, entries, cfg)
+        summary["label"] = label or cfg.method
         results.write_aggregate(entries, summary, prov, out / "aggregate.csv", out / "aggregate.json")
     D.barrier(ctx_dist)
     D.shutdown(ctx_dist)
