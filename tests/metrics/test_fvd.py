@@ -27,7 +27,9 @@ class TinyEmbedding(torch.nn.Module):
         self.proj = torch.nn.Parameter(torch.randn(3 * 4 * 8 * 8, 400, generator=g) * 0.1, requires_grad=False)
 
     def forward(self, x):
-        assert x.shape[2:] == (16, 224, 224) and x.min() >= -1 and x.max() <= 1
+        # [-1, 1] up to float rounding: bilinear weights of a 255-level plateau may sum to 1 + ulp
+        # (the official TATS op order has the same property)
+        assert x.shape[2:] == (16, 224, 224) and x.min() >= -1 - 1e-5 and x.max() <= 1 + 1e-5
         pooled = torch.nn.functional.adaptive_avg_pool3d(x, (4, 8, 8)).flatten(1)
         return torch.tanh(pooled @ self.proj) * 3
 
