@@ -92,6 +92,12 @@ def generate(animator, job) -> Any:
                                 source_keypoints=job.source_keypoints)
 
 
+def generate_with_intermediates(animator, job) -> tuple[Any, dict]:
+    """``(video, maps)`` of one job from an :class:`~slvg_bench.methods.IntermediatesAnimator`."""
+    return _call_with_supported(animator.intermediates, job.source, job.driving, job.driving_keypoints,
+                                source_keypoints=job.source_keypoints)
+
+
 def _check_run_dir(store: results.ResultStore, config_hash: str, out: Path, overwrite: bool) -> None:
     existing = store.load()
     if existing.empty:
