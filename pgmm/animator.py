@@ -11,8 +11,9 @@ features of each driving frame feed the generator. Modes:
 
 Pose heatmaps come from ``driving_keypoints`` (``T×133×3``, pixels of the driving
 frames) when the model was trained with ``pose.source = keypoints``, else from the
-pose estimator P_e. ``animate(..., intermediates=True)`` also returns the maps of the
-paper's Fig. 7: flow magnitude, CMM occlusion, and |output − output without PFM|.
+pose estimator P_e. :meth:`PGMMAnimator.intermediates` also returns the maps of the
+paper's Fig. 7 per generator scale: flow magnitude, CMM occlusion, and |output − output
+without PFM| (``slvg-bench reconstruct --save-intermediates`` draws them).
 
 This module imports no torch at import time.
 """
@@ -59,18 +60,26 @@ class PGMMAnimator:
             return m.heatmaps(chunk, kp)
         return m.heatmaps(chunk)
 
-    def animate(self, source, driving, driving_keypoints=None, *, mode: Optional[str] = None,
-                intermediates: bool = False):
-        """``source`` 3×H×W, ``driving`` T×3×H×W (float in [0, 1]) -> T×3×H×W on the driving's device.
+    def animate(self, source, driving, driving_keypoints=None, *, mode: Optional[str] = None):
+        """``source`` 3×H×W, ``driving`` T×3×H×W (float in [0, 1]) -> T×3×H×W on the driving's device."""
+        return self._run(source, driving, driving_keypoints, mode, collect=False)[0]
 
-        With ``intermediates=True`` returns ``(frames, maps)`` where ``maps`` has
-        ``flow_magnitude``, ``occlusion`` and ``pfm_difference``, each ``T×1×H×W``.
+    def intermediates(self, source, driving, driving_keypoints=None, *, mode: Optional[str] = None):
+        """``(frames, maps)``: the frames of :meth:`animate` and the maps of the paper's Fig. 7.
+
+        ``maps`` (see :class:`slvg_bench.methods.IntermediatesAnimator`), lists coarse to fine,
+        each ``T×1×h×w`` float32 on the CPU at the scale's own resolution:
+
+        - ``flow_magnitude``: per generator scale, ``|F_m − identity|`` of the CMM's flow in
+          pixels of the output frame (≥ 0);
+        - ``occlusion``: per generator scale, the CMM's O in [0, 1] (1 = warped features suppressed);
+        - ``pfm_difference`` (variants with pose fusion only): one map at the model's resolution,
+          the RGB mean of ``|output − output of the same generator without pose fusion|``
+          (``X_out = X_in`` at every PFM), in [0, 1].
         """
-        import torch
+        return self._run(source, driving, driving_keypoints, mode, collect=True)
 
-        from baselines.common.grids import make_coordinate_grid
-        from baselines.common.frames import resize_frames
-        from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
+    def _check(self, source, driving, driving_keypoints, mode) -> str:
         from slvg_bench.errors import UsageError
 
         mode = mode or self.mode
@@ -85,9 +94,18 @@ class PGMMAnimator:
         if driving_keypoints is not None and tuple(driving_keypoints.shape) != (driving.shape[0], 133, 3):
             raise UsageError(f"pgmm: driving_keypoints must be T×133×3 (T = {driving.shape[0]}), "
                              f"got {tuple(driving_keypoints.shape)}")
+        return mode
+
+    def _run(self, source, driving, driving_keypoints, mode, collect: bool):
+        import torch
+
+        from baselines.common.frames import resize_frames
+        from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
+
+        mode = self._check(source, driving, driving_keypoints, mode)
         m = self.model
         out_size, out_device = tuple(driving.shape[-2:]), driving.device
-        frames, maps = [], {"flow_magnitude": [], "occlusion": [], "pfm_difference": []}
+        frames, maps = [], {}
         with torch.no_grad():
             src = m.prepare(source.to(self.device, torch.float32)[None])
             feats = m.source_features(src)
@@ -113,23 +131,25 @@ class PGMMAnimator:
                     pose = m.pose_features(self._heatmaps(chunk, kp_chunk, out_size))
                 out = m.generate(feats["encoder_maps"], motion, pose)
                 frames.append(resize_frames(out["prediction"], out_size).to(out_device))
-                if intermediates:
-                    flow = motion["flows"][-1]
-                    h, w = flow.shape[1:3]
-                    identity = make_coordinate_grid((h, w), flow.dtype, flow.device)
-                    mag = (flow - identity).norm(dim=-1, keepdim=True).permute(0, 3, 1, 2)
-                    maps["flow_magnitude"].append(resize_frames(mag, out_size).to(out_device))
-                    maps["occlusion"].append(resize_frames(motion["occlusions"][-1], out_size).to(out_device))
-                    if len(m.generator.fusion):
-                        plain = m.generate(feats["encoder_maps"], motion, pose, use_fusion=False)["prediction"]
-                        diff = (out["prediction"] - plain).abs().mean(1, keepdim=True)
-                    else:
-                        diff = torch.zeros_like(out["prediction"][:, :1])
-                    maps["pfm_difference"].append(resize_frames(diff, out_size).to(out_device))
+                if collect:
+                    for name, per_scale in self._maps(motion, feats["encoder_maps"], pose, out, out_size).items():
+                        maps.setdefault(name, []).append(per_scale)
         video = torch.cat(frames, dim=0)
-        if intermediates:
-            return video, {k: torch.cat(v, dim=0) for k, v in maps.items()}
-        return video
+        if not collect:
+            return video, None
+        return video, {k: [torch.cat(s, dim=0) for s in zip(*chunks)] for k, chunks in maps.items()}
+
+    def _maps(self, motion, encoder_maps, pose, out, out_size) -> dict:
+        """One batch's Fig. 7 maps: name -> per-scale ``B×1×h×w`` CPU tensors, coarse to fine."""
+        from baselines.common.grids import displacement_pixels
+
+        m = self.model
+        flows = [displacement_pixels(flow, out_size).float().cpu() for flow in motion["flows"]]
+        maps = {"flow_magnitude": flows, "occlusion": [o.float().cpu() for o in motion["occlusions"]]}
+        if len(m.generator.fusion):
+            plain = m.generate(encoder_maps, motion, pose, use_fusion=False)["prediction"]
+            maps["pfm_difference"] = [(out["prediction"] - plain).abs().mean(1, keepdim=True).float().cpu()]
+        return maps
 
 
 def load(checkpoint=None, device: str = "cpu", mode: str = "standard", batch_size: int = 8) -> PGMMAnimator:
@@ -172,6 +192,7 @@ SPEC = MethodSpec(
     build=build,
     config_cls="pgmm.config:PGMMConfig",
     config_dir=str(Path(__file__).resolve().parent / "configs"),
+    intermediates=("flow_magnitude", "occlusion", "pfm_difference"),
     extra={"modes": MODES, "reconstruction_mode": "standard", "cross_person_mode": "relative",
            "prerequisites": prerequisites},
 )

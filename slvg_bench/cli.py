@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "leaderboard": "slvg_bench.commands.leaderboard:leaderboard",
     "pose": "slvg_bench.commands.pose:pose",
     "recognizer": "slvg_bench.commands.recognizer:recognizer",
+    "reconstruct": "slvg_bench.commands.reconstruct:reconstruct",
     "run": "slvg_bench.commands.run:run",
     "score-wer": "slvg_bench.commands.score_wer:score_wer",
     "synth": "slvg_bench.commands.synth:synth",

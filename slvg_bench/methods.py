@@ -33,6 +33,29 @@ class Animator(Protocol):
         ...
 
 
+@runtime_checkable
+class IntermediatesAnimator(Protocol):
+    """An Animator that can also show what happens inside it (the PGMM paper's Fig. 7).
+
+    ``intermediates(source, driving, driving_keypoints=None)`` returns ``(frames, maps)``:
+    ``frames`` exactly as :meth:`Animator.animate` would return them, and ``maps`` a dict
+    ``name -> [T×1×h_s×w_s tensor per scale, coarse to fine]`` (a single-scale map is a
+    one-element list; each tensor at the scale's native resolution, float32, CPU). Names
+    the pictures know (:mod:`slvg_bench.intermediate_maps`):
+
+    - ``flow_magnitude``: length of the backward flow's displacement, in pixels of the
+      output frame (≥ 0);
+    - ``occlusion``: in [0, 1], 1 = occluded (the warped source features are suppressed);
+    - ``pfm_difference``: mean over RGB of ``|output − output without pose fusion|`` in [0, 1].
+
+    The method's :class:`MethodSpec` lists the names it returns in ``intermediates``.
+    """
+
+    method_id: str
+
+    def intermediates(self, source, driving, driving_keypoints=None): ...
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """Declared facts about a method and the callables that load or build it.
@@ -48,6 +71,8 @@ class MethodSpec:
             ``(generated, {loss_name: scalar})``; None for untrainable methods.
         config_cls: ``"module:Class"`` of the method's config dataclass (it nests a
             :class:`~slvg_bench.train_config.TrainConfig` as field ``train``).
+        intermediates: names of the maps its animator's ``intermediates()`` returns
+            (:class:`IntermediatesAnimator`); empty when it has none.
         config_dir: folder of YAML configs: ``<dataset>.yaml`` and ``<dataset>-<preset>.yaml``
             (e.g. ``synthsign-quick.yaml``). Resolution order for training: dataclass defaults
             <- ``<dataset>.yaml`` <- ``<dataset>-<preset>.yaml`` <- ``--config FILE`` <- ``--set k=v``.
@@ -62,6 +87,7 @@ class MethodSpec:
     build: Optional[Callable] = None
     config_cls: Optional[str] = None
     config_dir: Optional[str] = None
+    intermediates: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
 
@@ -82,6 +108,11 @@ METHODS: Registry[MethodSpec] = Registry(
 def get_method(name: str) -> MethodSpec:
     """The spec of a registered method (unknown names list the valid ones)."""
     return METHODS.get(name)
+
+
+def methods_with_intermediates() -> list[str]:
+    """Ids of the registered methods whose animators return Fig. 7 intermediates."""
+    return [name for name in METHODS.names() if METHODS.get(name).intermediates]
 
 
 class TrainableModel(Protocol):

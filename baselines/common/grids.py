@@ -32,6 +32,18 @@ def make_coordinate_grid(
     return torch.stack([xx, yy], dim=2)
 
 
+def displacement_pixels(flow: torch.Tensor, frame_size: tuple[int, int]) -> torch.Tensor:
+    """Length of a backward flow's displacement in pixels of a ``frame_size = (H, W)`` frame.
+
+    ``flow``: ``B×h×w×2`` sampling grid (this module's convention) -> ``B×1×h×w`` (≥ 0). The
+    displacement ``flow − identity`` is scaled by ``(W−1)/2`` and ``(H−1)/2``, so maps of
+    different resolutions are in the same unit.
+    """
+    identity = make_coordinate_grid(tuple(flow.shape[1:3]), flow.dtype, flow.device)
+    scale = flow.new_tensor([(frame_size[1] - 1) / 2, (frame_size[0] - 1) / 2])
+    return ((flow - identity) * scale).norm(dim=-1).unsqueeze(1)
+
+
 def to_homogeneous(coordinates: torch.Tensor) -> torch.Tensor:
     """``(..., 2)`` -> ``(..., 3)`` by appending 1."""
     ones = torch.ones_like(coordinates[..., :1])

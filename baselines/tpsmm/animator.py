@@ -73,9 +73,26 @@ class TPSMMAnimator:
 
         ``driving_keypoints`` is ignored (TPSMM finds its own keypoints).
         """
+        return self._run(source, driving, mode, collect=False)[0]
+
+    def intermediates(self, source, driving, driving_keypoints=None, *, mode: Optional[str] = None):
+        """``(frames, maps)``: the frames of :meth:`animate` and the dense-motion maps.
+
+        ``maps`` (see :class:`slvg_bench.methods.IntermediatesAnimator`), each a list coarse to
+        fine of ``T×1×h×w`` float32 CPU tensors:
+
+        - ``flow_magnitude``: one map at the dense-motion resolution, ``|deformation − identity|``
+          in pixels of the output frame (≥ 0);
+        - ``occlusion``: per inpainting scale, ``1 −`` TPSMM's occlusion map (TPSMM's map is the
+          visibility that multiplies the warped features; here 1 = occluded, as in PGMM's CMM).
+        """
+        return self._run(source, driving, mode, collect=True)
+
+    def _run(self, source, driving, mode, collect: bool):
         import torch
 
         from baselines.common.frames import resize_frames
+        from baselines.common.grids import displacement_pixels
         from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
         from slvg_bench.errors import UsageError
 
@@ -100,7 +117,7 @@ class TPSMMAnimator:
                 kp_initial = m.kp_detector(first)
                 scale = adapt_movement_scale(kp_source, kp_initial)
             use_bg = (self.use_bg if self.use_bg is not None else True) and m.bg_predictor is not None
-            frames = []
+            frames, flows, occlusions = [], [], []
             for start in range(0, driving.shape[0], self.batch_size):
                 chunk = resize_frames(driving[start:start + self.batch_size].to(self.device, torch.float32), size)
                 b = chunk.shape[0]
@@ -117,7 +134,15 @@ class TPSMMAnimator:
                 out = m.generate(src, kp_source, kp, bg, source_down=feats["source_down"],
                                  encoder_maps=feats["encoder_maps"])
                 frames.append(resize_frames(out["prediction"], out_size).to(out_device))
-        return torch.cat(frames, dim=0)
+                if collect:
+                    flows.append(displacement_pixels(out["dense_motion"]["deformation"], out_size).float().cpu())
+                    occlusions.append([(1 - o).float().cpu() for o in out["occlusion_map"]])
+        video = torch.cat(frames, dim=0)
+        if not collect:
+            return video, None
+        maps = {"flow_magnitude": [torch.cat(flows, dim=0)],
+                "occlusion": [torch.cat(s, dim=0) for s in zip(*occlusions)]}
+        return video, maps
 
 
 def load(checkpoint=None, device: str = "cpu", mode: str = "standard", batch_size: int = 16,
@@ -157,6 +182,7 @@ SPEC = MethodSpec(
     build=build,
     config_cls="baselines.tpsmm.config:TPSMMConfig",
     config_dir=str(Path(__file__).resolve().parent / "configs"),
+    intermediates=("flow_magnitude", "occlusion"),
     extra={"modes": MODES, "reconstruction_mode": "standard", "cross_person_mode": "relative",
            "official_weights": ("tpsmm.vox256-official", "tpsmm.taichi256-official", "tpsmm.ted384-official",
                                 "tpsmm.mgif256-official")},

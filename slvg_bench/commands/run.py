@@ -27,12 +27,16 @@ import click
 @click.option("--overwrite", is_flag=True, help="Replace a run directory that holds another configuration.")
 @click.option("--save-videos/--no-save-videos", default=True, show_default=True, help="Keep the generated videos.")
 @click.option("--label", default=None, help="Name on leaderboards (default: the method id), e.g. pgmm-+pfm for an ablation.")
+@click.option("--plots", is_flag=True,
+              help="Also write plots/<video>.png: L1, SSIM and TCD per frame and a TCD map (reconstruction only).")
+@click.option("--plot-frame", type=int, default=None, help="Frame of the TCD map in --plots (default: the middle one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout.")
 def run(method, dataset, task, split, checkpoint, train_preset, no_train, metrics, keypoint_estimator, device,
-        batch_size, limit, resolution, data_root, out, overwrite, save_videos, label, as_json) -> None:
+        batch_size, limit, resolution, data_root, out, overwrite, save_videos, label, plots, plot_frame, as_json) -> None:
     """Generate every video of TASK with METHOD on DATASET, score it, and write the run directory
     (per-video Parquet rows, aggregate CSV/JSON with provenance, generated videos). Resumable: rerun the
-    same command to continue; a finished run prints its results. Works under torchrun (videos sharded)."""
+    same command to continue; a finished run prints its results (with --plots: draws the missing plots).
+    Works under torchrun (videos sharded)."""
     import json
 
     from slvg_bench.console import err_console
@@ -45,7 +49,7 @@ def run(method, dataset, task, split, checkpoint, train_preset, no_train, metric
                     keypoint_estimator=keypoint_estimator, checkpoint=checkpoint)
     result = run_benchmark(cfg, out=out, device=device, batch_size=batch_size, limit=limit, data_root=data_root,
                            train_if_missing=not no_train, train_preset=train_preset, overwrite=overwrite,
-                           save_videos=save_videos, label=label)
+                           save_videos=save_videos, label=label, plots=plots, plot_frame=plot_frame)
     if result.rows is None:  # a non-zero torchrun rank
         return
     n_ok = int((result.rows["status"] == "ok").sum()) if len(result.rows) else 0

@@ -6,6 +6,7 @@ One run = one directory::
     <out>/results.parquet     one row per video (shards under results.parquet.shards/ while running)
     <out>/aggregate.csv|json  dataset figures (+ summary and provenance in the JSON)
     <out>/videos/<id>.mp4     generated videos (lossless RGB H.264: re-scoring them gives the same numbers)
+    <out>/plots/<id>.png      with ``plots=True``: metric curves over time and a TCD map (:mod:`slvg_bench.plots`)
 
 Resumable: finished videos are skipped on restart, a finished run prints its results without
 recomputing. Under ``torchrun --nproc-per-node N`` the jobs are sharded over ranks (job i goes to
@@ -92,6 +93,12 @@ def generate(animator, job) -> Any:
                                 source_keypoints=job.source_keypoints)
 
 
+def generate_with_intermediates(animator, job) -> tuple[Any, dict]:
+    """``(video, maps)`` of one job from an :class:`~slvg_bench.methods.IntermediatesAnimator`."""
+    return _call_with_supported(animator.intermediates, job.source, job.driving, job.driving_keypoints,
+                                source_keypoints=job.source_keypoints)
+
+
 def _check_run_dir(store: results.ResultStore, config_hash: str, out: Path, overwrite: bool) -> None:
     existing = store.load()
     if existing.empty:
@@ -112,8 +119,14 @@ def _check_run_dir(store: results.ResultStore, config_hash: str, out: Path, over
 def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: str = "auto", batch_size: int = 8,
                   limit: Optional[int] = None, data_root=None, train_if_missing: bool = True,
                   train_preset: Optional[str] = None, overwrite: bool = False, save_videos: bool = True,
-                  progress: bool = True, metric_kwargs: Optional[dict] = None, label: Optional[str] = None) -> RunResult:
-    """Run ``cfg`` into ``out`` (default ``runs/<dataset>_<split>_<task>/<method>``); see the module docstring."""
+                  progress: bool = True, metric_kwargs: Optional[dict] = None, label: Optional[str] = None,
+                  plots: bool = False, plot_frame: Optional[int] = None) -> RunResult:
+    """Run ``cfg`` into ``out`` (default ``runs/<dataset>_<split>_<task>/<method>``); see the module docstring.
+
+    ``plots``: write ``<out>/plots/<video>.png`` (:mod:`slvg_bench.plots`; TCD map at ``plot_frame``,
+    default the middle frame) for every video of this run, also for videos finished earlier (from their
+    saved video; nothing is re-scored). Reconstruction only (the other tasks have no target to plot).
+    """
     from slvg_bench.console import track
     from slvg_bench.data.registry import DATASETS
     from slvg_bench.harness.checkpoints import checkpoint_sha256, resolve_checkpoint
@@ -128,6 +141,8 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     DATASETS.check(cfg.dataset)
     if cfg.task not in TASKS:
         raise UsageError(f"unknown task {cfg.task!r}; valid tasks: {', '.join(TASKS)}")
+    if plots and cfg.task != "reconstruction":
+        raise UsageError(f"--plots draws per-frame L1/SSIM/TCD against the target, which the {cfg.task} task has not")
     adapter_cls = DATASETS.get(cfg.dataset)
     if cfg.split not in adapter_cls.eval_splits:
         raise UsageError(f"{cfg.dataset} has no evaluation split {cfg.split!r}; valid: {', '.join(adapter_cls.eval_splits)}")
@@ -180,15 +195,18 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     todo = [j for j in mine if (run_id, j.video_id) not in done]
     schema = scorer.schema
     seeds = provenance.seed_everything(0)
+    plotter = _Plotter(out, plot_frame, cfg) if plots else None
     if todo:
         animator = load_animator(cfg.method, checkpoint, device, cfg.task, batch_size)
         try:
             for job in track(todo, f"{cfg.method} on {cfg.dataset} ({len(todo)} videos)",
                              enabled=progress and ctx_dist.is_main):
                 store.add(_run_job(job, animator, scorer, schema, rctx, estimator, device, out if save_videos else None,
-                                   cfg.task))
+                                   cfg.task, plotter))
         finally:
             store.flush()  # finished rows survive interrupts
+    if plotter is not None:
+        plotter.fill_missing([j for j in mine if (run_id, j.video_id) in done])
     D.barrier(ctx_dist)
     prov = provenance.collect(
         config=hashed, config_hash=chash, device=device, seeds=seeds, weights=scorer.weight_digests(),
@@ -211,7 +229,8 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     return RunResult(out, rows, entries or [], summary or {}, prov)
 
 
-def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Optional[Path], task: str) -> dict:
+def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Optional[Path], task: str,
+             plotter: Optional["_Plotter"] = None) -> dict:
     from slvg_bench.errors import SlvgError as _SlvgError
     from slvg_bench.scoring import InputError, check_video, make_pair
     from slvg_bench.video import to_float, to_uint8, write_mp4
@@ -234,7 +253,41 @@ def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Option
                      keypoint_note=None if kp is not None else "the dataset cache has no keypoints")
     pair.extras["glosses"] = list(job.glosses)
     values, reasons, state = scorer.score(pair)
+    if plotter is not None:
+        plotter.plot(job.video_id, pred, target)
     return results.make_row(rctx, schema, job.video_id, pair.n_frames, "ok", "", values, reasons, state)
+
+
+class _Plotter:
+    """Writes ``<out>/plots/<video>.png``; for videos finished by an earlier invocation, from the saved video."""
+
+    def __init__(self, out: Path, frame: Optional[int], cfg: RunConfig):
+        self.out, self.frame, self.cfg = out, frame, cfg
+
+    def plot(self, video_id: str, pred, target) -> None:
+        from slvg_bench.plots import plot_path, write_video_plot
+
+        write_video_plot(plot_path(self.out, video_id), pred, target, self.frame, self.cfg.options.tcd,
+                         title=f"{self.cfg.method} on {self.cfg.dataset}/{video_id}")
+
+    def fill_missing(self, jobs) -> None:
+        from slvg_bench.console import err_console
+        from slvg_bench.plots import plot_path
+        from slvg_bench.video import read_video
+
+        unplottable = []
+        for job in jobs:
+            if plot_path(self.out, job.video_id).is_file():
+                continue
+            video = self.out / "videos" / f"{job.video_id}.mp4"
+            if not video.is_file():
+                unplottable.append(job.video_id)
+                continue
+            self.plot(job.video_id, read_video(video), job.target)
+        if unplottable:
+            err_console.print(f"[yellow]no plots for {len(unplottable)} finished videos[/] (e.g. {unplottable[0]}): "
+                              "their generated videos were not saved; rerun with --save-videos into a fresh --out",
+                              highlight=False)
 
 
 def _cache_identity(cfg: RunConfig, data_root) -> Optional[str]:

@@ -1,0 +1,85 @@
+"""``slvg-bench reconstruct``: one video reconstructed by one method, optionally with its intermediate maps."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--method", "-m", required=True, help="Method id (pgmm, tpsmm, mraa, dynast, static, oracle).")
+@click.option("--dataset", "-d", required=True, help="Dataset id.")
+@click.option("--video", "video_id", required=True, help="Video id of the split (see the dataset's index).")
+@click.option("--split", default="test", show_default=True, help="Split that holds the video.")
+@click.option("--checkpoint", default=None,
+              help="Checkpoint file or weight id (default: the one `slvg-bench train` made for this dataset).")
+@click.option("--out", "out_dir", type=click.Path(), default=None,
+              help="Output folder (default reconstruct/<dataset>_<video>).")
+@click.option("--save-intermediates", is_flag=True,
+              help="Also draw the method's intermediate maps (PGMM Fig. 7: flow magnitude, occlusion, |PFM diff|) "
+                   "as PNG grids and save them as .npz.")
+@click.option("--frames", "n_frames", type=int, default=6, show_default=True, help="Frames (columns) in the PNG grids.")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
+@click.option("--batch-size", type=int, default=8, show_default=True, help="Driving frames per generator batch.")
+@click.option("--resolution", type=int, default=128, show_default=True, help="Frame size the methods see.")
+@click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")
+def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_intermediates, n_frames, device,
+                batch_size, resolution, data_root) -> None:
+    """Reconstruct VIDEO of DATASET with METHOD (source = its first frame, drivers = all its frames) and
+    write OUT/<method>.mp4; with --save-intermediates also OUT/<method>_intermediates.png, _scales.png
+    (per scale) and _intermediates.npz. Never trains: without a checkpoint it says which command makes one."""
+    from pathlib import Path
+
+    from slvg_bench.console import err_console
+    from slvg_bench.errors import CheckpointError, UsageError
+    from slvg_bench.harness.checkpoints import resolve_checkpoint
+    from slvg_bench.harness.jobs import reconstruction_jobs
+    from slvg_bench.harness.runner import generate, load_animator
+    from slvg_bench.methods import METHODS, methods_with_intermediates
+    from slvg_bench.scoring import resolve_device
+    from slvg_bench.video import write_mp4
+
+    spec = METHODS.get(method)
+    if n_frames < 1:
+        raise UsageError(f"--frames must be ≥ 1, got {n_frames}")
+    if save_intermediates and not spec.intermediates:
+        raise UsageError(f"{method} has no intermediate maps; methods that have them: "
+                         f"{', '.join(methods_with_intermediates())}")
+    job = _find_job(reconstruction_jobs(dataset, [split], data_root=data_root, resolution=resolution),
+                    video_id, dataset, split)
+    try:
+        ckpt = resolve_checkpoint(method, dataset, checkpoint, train_if_missing=False)
+    except CheckpointError as e:
+        raise CheckpointError(f"{e} (reconstruct never trains; or pass --checkpoint PATH)") from e
+    device = resolve_device(device)
+    animator = load_animator(method, ckpt, device, "reconstruction", batch_size)
+    out = Path(out_dir) if out_dir else Path("reconstruct") / f"{dataset}_{video_id}"
+    if save_intermediates:
+        from slvg_bench.harness.runner import generate_with_intermediates
+        from slvg_bench.intermediate_maps import write_intermediates
+
+        frames, maps = generate_with_intermediates(animator, job)
+    else:
+        frames, maps = generate(animator, job), None
+    paths = [write_mp4(out / f"{method}.mp4", frames, lossless=True)]
+    if maps is not None:
+        paths += write_intermediates(out / method, job.driving, frames, maps, n_frames,
+                                     title=f"{method} on {dataset}/{video_id}")
+    err_console.print("wrote " + ", ".join(map(str, paths)), highlight=False)
+
+
+def _find_job(jobs, video_id: str, dataset: str, split: str):
+    from slvg_bench.errors import UsageError
+
+    ids = []
+    for job in jobs:
+        if job.video_id == video_id:
+            return job
+        ids.append(job.video_id)
+    if not ids:
+        raise UsageError(f"{dataset} has no prepared videos in split {split!r}; "
+                         f"run `slvg-bench datasets prepare {dataset}` first")
+    import difflib
+
+    close = difflib.get_close_matches(video_id, ids, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else f" (e.g. {', '.join(ids[:3])})"
+    raise UsageError(f"video {video_id!r} is not in {dataset}/{split}{hint}")
