@@ -36,14 +36,8 @@ from typing import Optional
 import torch
 
 from baselines.common import checkpoint_io
-from baselines.common.official_checkpoint import (
-    ConversionReport,
-    check_official,
-    count_indexed,
-    has_entries,
-    scale_from_kernel,
-    strip_module_prefix,
-)
+from baselines.common.official_checkpoint import ConversionReport, check_official, count_indexed, has_entries
+from baselines.common.official_checkpoint import scale_from_kernel, strip_module_prefix
 from baselines.common.official_checkpoint import convert_state_dict as convert_with_key_table
 from baselines.tpsmm.config import (
     AVDParams,
