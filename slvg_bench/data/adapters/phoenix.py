@@ -24,7 +24,6 @@ from slvg_bench.data.adapters.bar_table import read_bar_table
 from slvg_bench.data.adapters.base import DatasetAdapter, Missing, ScanResult
 from slvg_bench.data.crop import CropConfig
 from slvg_bench.data.sample import Sample
-from slvg_bench.errors import DatasetError
 
 HEADER = ("name", "video", "start", "end", "speaker", "orth", "translation")
 FRAMES_DIR = "features/fullFrame-210x260px"
