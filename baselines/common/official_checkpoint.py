@@ -13,9 +13,10 @@ in "not an official <label> checkpoint", the required entries and the key table.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Optional
 
 import torch
 
@@ -123,3 +124,20 @@ def convert_state_dict(ckpt: dict, model: torch.nn.Module, key_table: Mapping[st
         report.tensors[official] = len(src)
         report.parameters[official] = sum(p.numel() for p in module.parameters())
     return out, report
+
+
+def convert_command(argv: Optional[list[str]], description: str, example: str, setups: Iterable[str],
+                    load_official: Callable, save_checkpoint: Callable) -> None:
+    """``python -m baselines.<method>.convert OFFICIAL OUT [--setup S]``: an official file -> our format.
+
+    ``load_official(path, setup=...) -> (model, config, report)`` and ``save_checkpoint(path, model,
+    config, **extra)`` are the method's; ``example`` names a typical official file in the help text.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("official", help=f"official checkpoint (e.g. {example})")
+    parser.add_argument("out", help="where to write the converted checkpoint (our format)")
+    parser.add_argument("--setup", choices=sorted(setups), help="official setup the file belongs to")
+    args = parser.parse_args(argv)
+    model, cfg, report = load_official(args.official, setup=args.setup)
+    save_checkpoint(args.out, model, cfg, converted_from={"file": str(args.official), **report.as_dict()})
+    print(f"wrote {args.out}: {report.tensors} (absent: {report.absent or 'none'})")

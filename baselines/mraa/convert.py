@@ -28,7 +28,6 @@ Command line: ``python -m baselines.mraa.convert vox256.pth out.pth --setup vox`
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 from pathlib import Path
@@ -38,7 +37,7 @@ import torch
 
 from baselines.common import checkpoint_io
 from baselines.common.official_checkpoint import ConversionReport, check_official, count_indexed, has_entries
-from baselines.common.official_checkpoint import scale_from_kernel, strip_module_prefix
+from baselines.common.official_checkpoint import convert_command, scale_from_kernel, strip_module_prefix
 from baselines.common.official_checkpoint import convert_state_dict as convert_with_key_table
 from baselines.mraa.config import MRAAConfig, MRAAModelConfig
 from slvg_bench.errors import CheckpointError
@@ -203,14 +202,7 @@ def load_official(ckpt: dict | str | Path, setup: Optional[str] = None,
 def main(argv: Optional[list[str]] = None) -> None:
     from baselines.mraa.checkpoint import save_checkpoint
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("official", help="official checkpoint (e.g. vox256.pth)")
-    parser.add_argument("out", help="where to write the converted checkpoint (our format)")
-    parser.add_argument("--setup", choices=sorted(OFFICIAL_SETUPS), help="official setup the file belongs to")
-    args = parser.parse_args(argv)
-    model, cfg, report = load_official(args.official, setup=args.setup)
-    save_checkpoint(args.out, model, cfg, converted_from={"file": str(args.official), **report.as_dict()})
-    print(f"wrote {args.out}: {report.tensors} (absent: {report.absent or 'none'})")
+    convert_command(argv, __doc__.split("\n")[0], "vox256.pth", OFFICIAL_SETUPS, load_official, save_checkpoint)
 
 
 if __name__ == "__main__":
