@@ -21,7 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from baselines.tpsmm.config import DenseMotionParams, ScheduleConfig, TransformParams
+from baselines.common.loss_config import TransformParams, check_perceptual_loss
+from baselines.tpsmm.config import DenseMotionParams, ScheduleConfig
 from slvg_bench.errors import UsageError
 from slvg_bench.train_config import TrainConfig
 
@@ -153,12 +154,5 @@ def validate(cfg: PGMMConfig) -> PGMMConfig:
         raise UsageError(f"pgmm: model.pose.source must be one of {', '.join(POSE_SOURCES)}, got {m.pose.source!r}")
     if m.pfm_scales is not None and any(not 0 <= int(s) < num_scales(m) for s in m.pfm_scales):
         raise UsageError(f"pgmm: model.pfm_scales entries must be in 0..{num_scales(m) - 1}, got {list(m.pfm_scales)}")
-    if len(cfg.loss.perceptual) != 5:
-        raise UsageError(f"pgmm: loss.perceptual needs 5 layer weights, got {list(cfg.loss.perceptual)}")
-    if cfg.loss.perceptual_weights not in ("imagenet", "random", "auto"):
-        raise UsageError(f"pgmm: loss.perceptual_weights must be imagenet, random or auto, got {cfg.loss.perceptual_weights!r}")
-    smallest = min(h, w) * min(cfg.loss.scales)
-    if sum(cfg.loss.perceptual) != 0 and smallest < 16:
-        raise UsageError(f"pgmm: loss.scales {list(cfg.loss.scales)} at {h}×{w} give a {smallest:g}-pixel level; "
-                         "VGG-19 needs at least 16 pixels (drop the smallest scale)")
+    check_perceptual_loss("pgmm", cfg.loss, m.image_size)
     return cfg

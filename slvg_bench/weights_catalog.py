@@ -11,46 +11,34 @@ from slvg_bench.weights import WeightSpec, register
 
 TORCHVISION_LICENSE = "BSD-3-Clause (torchvision); ImageNet weights for non-commercial research use"
 
-register(WeightSpec(
-    id="alexnet.imagenet-torchvision",
-    filename="alexnet-owt-7be5be79.pth",
-    urls=("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",),
-    sha256="7be5be79",
-    license=TORCHVISION_LICENSE,
-    origin="torchvision AlexNet (one weird trick) trained on ImageNet; the LPIPS-alex backbone",
-    used_by=("lpips-alex",),
-    location="torch_hub",
-))
-register(WeightSpec(
-    id="vgg16.imagenet-torchvision",
-    filename="vgg16-397923af.pth",
-    urls=("https://download.pytorch.org/models/vgg16-397923af.pth",),
-    sha256="397923af",
-    license=TORCHVISION_LICENSE,
-    origin="torchvision VGG-16 trained on ImageNet; the LPIPS-vgg backbone",
-    used_by=("lpips-vgg",),
-    location="torch_hub",
-))
-register(WeightSpec(
-    id="vgg19.imagenet-torchvision",
-    filename="vgg19-dcbb9e9d.pth",
-    urls=("https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",),
-    sha256="dcbb9e9d",
-    license=TORCHVISION_LICENSE,
-    origin="torchvision VGG-19 trained on ImageNet; the perceptual loss of TPSMM/MRAA/PGMM/DynaST",
-    used_by=("tpsmm", "mraa", "pgmm", "dynast"),
-    location="torch_hub",
-))
-register(WeightSpec(
-    id="resnet18.imagenet-torchvision",
-    filename="resnet18-f37072fd.pth",
-    urls=("https://download.pytorch.org/models/resnet18-f37072fd.pth",),
-    sha256="f37072fd",
-    license=TORCHVISION_LICENSE,
-    origin="torchvision ResNet-18 trained on ImageNet; CorrNet's backbone initialisation",
-    used_by=("corrnet",),
-    location="torch_hub",
-))
+
+def _torchvision(arch: str, filename: str, origin: str, used_by: tuple[str, ...]) -> WeightSpec:
+    """``<arch>.imagenet-torchvision``: a file from download.pytorch.org/models, kept in torch hub's cache.
+
+    torchvision names its files ``<name>-<sha256 prefix>.pth``; that prefix is the checksum.
+    """
+    return WeightSpec(
+        id=f"{arch}.imagenet-torchvision",
+        filename=filename,
+        urls=(f"https://download.pytorch.org/models/{filename}",),
+        sha256=filename.removesuffix(".pth").rsplit("-", 1)[1],
+        license=TORCHVISION_LICENSE,
+        origin=origin,
+        used_by=used_by,
+        location="torch_hub",
+    )
+
+
+register(_torchvision("alexnet", "alexnet-owt-7be5be79.pth",
+                      "torchvision AlexNet (one weird trick) trained on ImageNet; the LPIPS-alex backbone",
+                      ("lpips-alex",)))
+register(_torchvision("vgg16", "vgg16-397923af.pth",
+                      "torchvision VGG-16 trained on ImageNet; the LPIPS-vgg backbone", ("lpips-vgg",)))
+register(_torchvision("vgg19", "vgg19-dcbb9e9d.pth",
+                      "torchvision VGG-19 trained on ImageNet; the perceptual loss of TPSMM/MRAA/PGMM/DynaST",
+                      ("tpsmm", "mraa", "pgmm", "dynast")))
+register(_torchvision("resnet18", "resnet18-f37072fd.pth",
+                      "torchvision ResNet-18 trained on ImageNet; CorrNet's backbone initialisation", ("corrnet",)))
 
 # --- TPSMM official checkpoints (baselines/tpsmm; converted on load by baselines/tpsmm/convert.py) ---
 _TPSMM_MANUAL = (

@@ -14,7 +14,14 @@ One module per concern:
 - :mod:`~baselines.common.perceptual` — ``PerceptualPyramidLoss`` (VGG-19, ``imagenet|random|auto``);
 - :mod:`~baselines.common.random_tps` — ``RandomTPS`` (TPSMM and FOMM/MRAA kernels, Jacobian);
 - :mod:`~baselines.common.frames` — ``resize_frames`` (frames to a model's resolution and back);
-- :mod:`~baselines.common.movement` — ``hull_area``, ``movement_scale`` (relative-motion scale).
+- :mod:`~baselines.common.movement` — ``hull_area``, ``movement_scale`` (relative-motion scale);
+- :mod:`~baselines.common.checkpoint_io` — ``weights_only`` reads and our checkpoint format
+  (``save_own``/``load_own``, catalog ids), parameterised by method id, config class and model factory;
+- :mod:`~baselines.common.official_checkpoint` — official TPSMM/MRAA files through a key table
+  (``convert_state_dict``, ``check_official``, ``scale_from_kernel``, ``ConversionReport``);
+- :mod:`~baselines.common.loss_config` — ``TransformParams``, ``check_perceptual_loss``.
+
+The last three are imported from their modules (not re-exported here).
 """
 
 from baselines.common.blocks import DownBlock2d, NormKind, ResBlock2d, SameBlock2d, UpBlock2d, make_norm

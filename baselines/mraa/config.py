@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+from baselines.common.loss_config import TransformParams, check_perceptual_loss
 from slvg_bench.errors import UsageError
 from slvg_bench.train_config import TrainConfig
 
@@ -106,15 +107,6 @@ class MRAAModelConfig:
     bg_predictor: BGPredictorParams = field(default_factory=BGPredictorParams)
     generator: GeneratorParams = field(default_factory=GeneratorParams)
     avd: AVDParams = field(default_factory=AVDParams)
-
-
-@dataclass
-class TransformParams:
-    """Random TPS of the equivariance losses (official ``transform_params``; FOMM/MRAA L1 kernel)."""
-
-    sigma_affine: float = 0.05
-    sigma_tps: float = 0.005
-    points_tps: int = 5
 
 
 @dataclass
@@ -222,20 +214,9 @@ def validate(cfg: MRAAConfig) -> MRAAConfig:
         raise UsageError(f"mraa: region_predictor.pad must be in 0..3 (7×7 conv), got {m.region_predictor.pad}")
     check_resolution(m, int(m.image_size[0]), int(m.image_size[1]), what="model.image_size")
     loss = cfg.loss
-    if len(loss.perceptual) != 5:
-        raise UsageError(f"mraa: loss.perceptual needs 5 layer weights, got {list(loss.perceptual)}")
-    smallest = min(int(m.image_size[0]), int(m.image_size[1])) * min(loss.scales)
-    if sum(loss.perceptual) != 0 and smallest < 16:
-        raise UsageError(
-            f"mraa: loss.scales {list(loss.scales)} at model.image_size {list(m.image_size)} give a "
-            f"{smallest:g}-pixel pyramid level; VGG-19 up to relu5_1 needs at least 16 pixels (drop the smallest scale)"
-        )
+    check_perceptual_loss("mraa", loss, m.image_size)
     for s in loss.scales:
         _inverse_scale(float(s), "loss.scales entries")
-    if loss.perceptual_weights not in ("imagenet", "random", "auto"):
-        raise UsageError(
-            f"mraa: loss.perceptual_weights must be imagenet, random or auto, got {loss.perceptual_weights!r}"
-        )
     if loss.equivariance_affine != 0 and not has_covar:
         raise UsageError("mraa: loss.equivariance_affine needs region affines (region_predictor.pca_based or "
                          "model.estimate_affine)")

@@ -28,18 +28,21 @@ Command line: ``python -m baselines.mraa.convert vox256.pth out.pth --setup vox`
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import torch
 
+from baselines.common import checkpoint_io
+from baselines.common.official_checkpoint import ConversionReport, check_official, count_indexed, has_entries
+from baselines.common.official_checkpoint import convert_command, scale_from_kernel, strip_module_prefix
+from baselines.common.official_checkpoint import convert_state_dict as convert_with_key_table
 from baselines.mraa.config import MRAAConfig, MRAAModelConfig
 from slvg_bench.errors import CheckpointError
 
+METHOD = "mraa"
 REQUIRED = ("generator", "region_predictor")
 OPTIONAL = ("bg_predictor", "avd_network")
 # official top-level entry -> our sub-module (attribute of baselines.mraa.model.MRAA)
@@ -58,64 +61,20 @@ OFFICIAL_SETUPS = {
     "mgif": ("mgif.yaml", (256, 256), "mgif256.pth"),
 }
 _BG_TYPES_BY_OUTPUTS = {2: "shift", 6: "affine", 8: "perspective"}
-
-
-@dataclass
-class ConversionReport:
-    """What a conversion found: tensors/parameters per sub-network, absent optional parts, ignored keys."""
-
-    tensors: dict = field(default_factory=dict)
-    parameters: dict = field(default_factory=dict)
-    absent: dict = field(default_factory=dict)
-    ignored: list = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+_ABSENT_NOTES = {"bg_predictor": "identity background", "avd_network": "avd mode unavailable"}
 
 
 def read_checkpoint(path: str | Path) -> dict:
     """``torch.load(weights_only=True)`` on CPU with a clear error for missing/corrupt files."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"mraa: checkpoint {str(path)!r} does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # pickle/zip errors come in many types
-        raise CheckpointError(f"mraa: cannot read checkpoint {str(path)!r} with weights_only=True: {e}") from e
-    if not isinstance(ckpt, dict):
-        raise CheckpointError(f"mraa: checkpoint {str(path)!r} holds a {type(ckpt).__name__}, expected a dict")
-    return ckpt
+    return checkpoint_io.read_checkpoint(path, METHOD)
 
 
 def is_official(ckpt: dict) -> bool:
-    return all(isinstance(ckpt.get(k), dict) for k in REQUIRED)
-
-
-def _strip(sd: dict) -> dict:
-    return {(k[len("module."):] if k.startswith("module.") else k): v for k, v in sd.items()}
+    return has_entries(ckpt, REQUIRED)
 
 
 def _check_official(ckpt: dict) -> None:
-    missing = [k for k in REQUIRED if not isinstance(ckpt.get(k), dict)]
-    if missing:
-        raise CheckpointError(
-            f"mraa: not an official MRAA checkpoint: missing {', '.join(missing)} "
-            f"(top-level keys found: {', '.join(map(str, ckpt)) or 'none'})"
-        )
-
-
-def _scale_from_kernel(k: int, where: str) -> float:
-    for inv in range(2, 33):
-        if 2 * round((inv - 1) / 2 * 4) + 1 == k:
-            return 1 / inv
-    raise CheckpointError(f"mraa: {where} has an unknown anti-aliasing kernel size {k}")
-
-
-def _count(sd: dict, prefix: str, suffix: str) -> int:
-    n = 0
-    while f"{prefix}{n}{suffix}" in sd:
-        n += 1
-    return n
+    check_official(ckpt, REQUIRED, METHOD, "MRAA")
 
 
 def infer_model_config(ckpt: dict, base: Optional[MRAAModelConfig] = None,
@@ -129,17 +88,17 @@ def infer_model_config(ckpt: dict, base: Optional[MRAAModelConfig] = None,
     """
     _check_official(ckpt)
     cfg = copy.deepcopy(base) if base is not None else MRAAModelConfig()
-    rp, gen = _strip(ckpt["region_predictor"]), _strip(ckpt["generator"])
+    rp, gen = strip_module_prefix(ckpt["region_predictor"]), strip_module_prefix(ckpt["generator"])
     try:
         k = rp["regions.weight"].shape[0]
         cfg.num_regions = k
         cfg.num_channels = rp["predictor.encoder.down_blocks.0.conv.weight"].shape[1]
-        n = _count(rp, "predictor.encoder.down_blocks.", ".conv.weight")
+        n = count_indexed(rp, "predictor.encoder.down_blocks.", ".conv.weight")
         r = cfg.region_predictor
         r.num_blocks = n
         r.block_expansion = rp[f"predictor.decoder.up_blocks.{n - 1}.conv.weight"].shape[0]
         r.max_features = max(rp[f"predictor.encoder.down_blocks.{i}.conv.weight"].shape[0] for i in range(n))
-        r.scale_factor = _scale_from_kernel(rp["down.weight"].shape[-1], "region_predictor.down.weight") \
+        r.scale_factor = scale_from_kernel(rp["down.weight"].shape[-1], "region_predictor.down.weight", METHOD) \
             if "down.weight" in rp else 1.0
         if "jacobian.weight" in rp:
             r.pca_based, cfg.estimate_affine = False, True
@@ -148,18 +107,18 @@ def infer_model_config(ckpt: dict, base: Optional[MRAAModelConfig] = None,
 
         g = cfg.generator
         g.block_expansion = gen["first.conv.weight"].shape[0]
-        g.num_down_blocks = _count(gen, "down_blocks.", ".conv.weight")
+        g.num_down_blocks = count_indexed(gen, "down_blocks.", ".conv.weight")
         g.max_features = max([g.block_expansion] + [gen[f"down_blocks.{i}.conv.weight"].shape[0]
                                                     for i in range(g.num_down_blocks)])
-        g.num_bottleneck_blocks = _count(gen, "bottleneck.r", ".conv1.weight")
+        g.num_bottleneck_blocks = count_indexed(gen, "bottleneck.r", ".conv1.weight")
         f = g.pixelwise_flow_predictor
         pre = "pixelwise_flow_predictor."
-        nf = _count(gen, pre + "hourglass.encoder.down_blocks.", ".conv.weight")
+        nf = count_indexed(gen, pre + "hourglass.encoder.down_blocks.", ".conv.weight")
         f.num_blocks = nf
         f.block_expansion = gen[f"{pre}hourglass.decoder.up_blocks.{nf - 1}.conv.weight"].shape[0]
         f.max_features = max(gen[f"{pre}hourglass.encoder.down_blocks.{i}.conv.weight"].shape[0] for i in range(nf))
-        f.scale_factor = _scale_from_kernel(gen[pre + "down.weight"].shape[-1], "generator." + pre + "down.weight") \
-            if pre + "down.weight" in gen else 1.0
+        f.scale_factor = scale_from_kernel(gen[pre + "down.weight"].shape[-1], f"generator.{pre}down.weight",
+                                           METHOD) if pre + "down.weight" in gen else 1.0
         f.estimate_occlusion_map = pre + "occlusion.weight" in gen
         flow_in = gen[pre + "hourglass.encoder.down_blocks.0.conv.weight"].shape[1]
         if flow_in == (k + 1) * (cfg.num_channels + 1):
@@ -171,7 +130,7 @@ def infer_model_config(ckpt: dict, base: Optional[MRAAModelConfig] = None,
                                   f"{(k + 1) * (cfg.num_channels + 1)} or {k + 1} for {k} regions")
 
         if isinstance(ckpt.get("bg_predictor"), dict):
-            bg = _strip(ckpt["bg_predictor"])
+            bg = strip_module_prefix(ckpt["bg_predictor"])
             if not bg:
                 cfg.bg_predictor.bg_type = "zero"
             else:
@@ -180,12 +139,12 @@ def infer_model_config(ckpt: dict, base: Optional[MRAAModelConfig] = None,
                     raise CheckpointError(f"mraa: bg_predictor.fc has {outputs} outputs; expected 2, 6 or 8")
                 b = cfg.bg_predictor
                 b.bg_type = _BG_TYPES_BY_OUTPUTS[outputs]
-                b.num_blocks = _count(bg, "encoder.down_blocks.", ".conv.weight")
+                b.num_blocks = count_indexed(bg, "encoder.down_blocks.", ".conv.weight")
                 widths = [bg[f"encoder.down_blocks.{i}.conv.weight"].shape[0] for i in range(b.num_blocks)]
                 b.block_expansion = widths[0] // 2
                 b.max_features = max(widths)
         if isinstance(ckpt.get("avd_network"), dict):
-            a = _strip(ckpt["avd_network"])
+            a = strip_module_prefix(ckpt["avd_network"])
             cfg.avd.id_bottle_size = a["id_encoder.9.weight"].shape[0]
             cfg.avd.pose_bottle_size = a["pose_encoder.9.weight"].shape[0]
     except KeyError as e:
@@ -201,40 +160,7 @@ def convert_state_dict(ckpt: dict, model: torch.nn.Module) -> tuple[dict, Conver
     Returns our state dict (strict-loadable into ``model``) and the report.
     """
     _check_official(ckpt)
-    ours = model.state_dict()
-    out: dict = {}
-    report = ConversionReport(ignored=sorted(str(k) for k in ckpt if k not in KEY_TABLE))
-    for official, prefix in KEY_TABLE.items():
-        module = getattr(model, prefix, None)
-        present = isinstance(ckpt.get(official), dict)
-        if module is None:
-            if present:
-                raise CheckpointError(f"mraa: checkpoint has {official!r} but the model was built without it")
-            report.absent[official] = "identity background" if official == "bg_predictor" else "avd mode unavailable"
-            continue
-        if not present:
-            raise CheckpointError(f"mraa: checkpoint has no {official!r} but the model expects one")
-        src = _strip(ckpt[official])
-        expected = {k[len(prefix) + 1:]: v for k, v in ours.items() if k.startswith(prefix + ".")}
-        if len(src) != len(expected):
-            extra = sorted(set(src) - set(expected))[:5]
-            lacking = sorted(set(expected) - set(src))[:5]
-            raise CheckpointError(
-                f"mraa: {official!r} has {len(src)} tensors, our module expects {len(expected)} "
-                f"(unexpected: {extra}; missing: {lacking})"
-            )
-        for key, value in src.items():
-            if key not in expected:
-                raise CheckpointError(f"mraa: {official!r} has unexpected key {key!r}")
-            if tuple(value.shape) != tuple(expected[key].shape):
-                raise CheckpointError(
-                    f"mraa: {official}.{key} has shape {tuple(value.shape)}, expected {tuple(expected[key].shape)}"
-                )
-            # fp16-stored weights (possibly views into a shared storage) become fresh tensors of our dtype
-            out[f"{prefix}.{key}"] = value.to(expected[key].dtype) if value.is_floating_point() else value
-        report.tensors[official] = len(src)
-        report.parameters[official] = sum(p.numel() for p in module.parameters())
-    return out, report
+    return convert_with_key_table(ckpt, model, KEY_TABLE, METHOD, _ABSENT_NOTES)
 
 
 def official_config(setup: str) -> MRAAConfig:
@@ -276,14 +202,7 @@ def load_official(ckpt: dict | str | Path, setup: Optional[str] = None,
 def main(argv: Optional[list[str]] = None) -> None:
     from baselines.mraa.checkpoint import save_checkpoint
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("official", help="official checkpoint (e.g. vox256.pth)")
-    parser.add_argument("out", help="where to write the converted checkpoint (our format)")
-    parser.add_argument("--setup", choices=sorted(OFFICIAL_SETUPS), help="official setup the file belongs to")
-    args = parser.parse_args(argv)
-    model, cfg, report = load_official(args.official, setup=args.setup)
-    save_checkpoint(args.out, model, cfg, converted_from={"file": str(args.official), **report.as_dict()})
-    print(f"wrote {args.out}: {report.tensors} (absent: {report.absent or 'none'})")
+    convert_command(argv, __doc__.split("\n")[0], "vox256.pth", OFFICIAL_SETUPS, load_official, save_checkpoint)
 
 
 if __name__ == "__main__":

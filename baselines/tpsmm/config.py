@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
+from baselines.common.loss_config import TransformParams, check_perceptual_loss
 from slvg_bench.errors import UsageError
 from slvg_bench.train_config import TrainConfig
 
@@ -61,15 +62,6 @@ class TPSMMModelConfig:
     generator: GeneratorParams = field(default_factory=GeneratorParams)
     dense_motion: DenseMotionParams = field(default_factory=DenseMotionParams)
     avd: AVDParams = field(default_factory=AVDParams)
-
-
-@dataclass
-class TransformParams:
-    """Random TPS of the equivariance loss (official ``transform_params``)."""
-
-    sigma_affine: float = 0.05
-    sigma_tps: float = 0.005
-    points_tps: int = 5
 
 
 @dataclass
@@ -193,16 +185,5 @@ def validate(cfg: TPSMMConfig) -> TPSMMConfig:
     if m.multi_mask and not 0 <= 4 - round(math.log2(1 / m.dense_motion.scale_factor)) <= m.dense_motion.num_blocks:
         raise UsageError(
             "tpsmm: model.multi_mask needs 4 − log2(1/dense_motion.scale_factor) ≤ dense_motion.num_blocks")
-    if len(cfg.loss.perceptual) != 5:
-        raise UsageError(f"tpsmm: loss.perceptual needs 5 layer weights, got {list(cfg.loss.perceptual)}")
-    smallest = min(int(m.image_size[0]), int(m.image_size[1])) * min(cfg.loss.scales)
-    if sum(cfg.loss.perceptual) != 0 and smallest < 16:
-        raise UsageError(
-            f"tpsmm: loss.scales {list(cfg.loss.scales)} at model.image_size {list(m.image_size)} give a "
-            f"{smallest:g}-pixel pyramid level; VGG-19 up to relu5_1 needs at least 16 pixels (drop the smallest scale)"
-        )
-    if cfg.loss.perceptual_weights not in ("imagenet", "random", "auto"):
-        raise UsageError(
-            f"tpsmm: loss.perceptual_weights must be imagenet, random or auto, got {cfg.loss.perceptual_weights!r}"
-        )
+    check_perceptual_loss("tpsmm", cfg.loss, m.image_size)
     return cfg

@@ -28,14 +28,16 @@ writes our checkpoint format.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import torch
 
+from baselines.common import checkpoint_io
+from baselines.common.official_checkpoint import ConversionReport, check_official, count_indexed, has_entries
+from baselines.common.official_checkpoint import convert_command, scale_from_kernel, strip_module_prefix
+from baselines.common.official_checkpoint import convert_state_dict as convert_with_key_table
 from baselines.tpsmm.config import (
     AVDParams,
     DenseMotionParams,
@@ -45,6 +47,7 @@ from baselines.tpsmm.config import (
 )
 from slvg_bench.errors import CheckpointError
 
+METHOD = "tpsmm"
 REQUIRED = ("kp_detector", "dense_motion_network", "inpainting_network")
 OPTIONAL = ("bg_predictor", "avd_network")
 IGNORED = ("optimizer", "optimizer_bg_predictor", "optimizer_avd", "epoch")
@@ -57,65 +60,22 @@ KEY_TABLE = {
     "avd_network": "avd_network",
 }
 OFFICIAL_SETUPS = {"vox": (256, 256), "taichi": (256, 256), "ted": (384, 384), "mgif": (256, 256)}
-
-
-@dataclass
-class ConversionReport:
-    """What a conversion found: tensors/parameters per sub-network, absent optional parts, ignored keys."""
-
-    tensors: dict = field(default_factory=dict)
-    parameters: dict = field(default_factory=dict)
-    absent: dict = field(default_factory=dict)
-    ignored: list = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+_ABSENT_NOTES = {"bg_predictor": "identity background", "avd_network": "not available"}
+# inverse scales of the dense-motion downsampler accepted from an official file (powers of two)
+_SCALE_INVERSES = (2, 4, 8, 16, 32)
 
 
 def read_checkpoint(path: str | Path) -> dict:
     """``torch.load(weights_only=True)`` on CPU with a clear error for missing/corrupt files."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"tpsmm: checkpoint {str(path)!r} does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # pickle/zip errors come in many types
-        raise CheckpointError(f"tpsmm: cannot read checkpoint {str(path)!r} with weights_only=True: {e}") from e
-    if not isinstance(ckpt, dict):
-        raise CheckpointError(f"tpsmm: checkpoint {str(path)!r} holds a {type(ckpt).__name__}, expected a dict")
-    return ckpt
+    return checkpoint_io.read_checkpoint(path, METHOD)
 
 
 def is_official(ckpt: dict) -> bool:
-    return all(isinstance(ckpt.get(k), dict) for k in REQUIRED)
-
-
-def _strip(sd: dict) -> dict:
-    return {(k[len("module."):] if k.startswith("module.") else k): v for k, v in sd.items()}
+    return has_entries(ckpt, REQUIRED)
 
 
 def _check_official(ckpt: dict) -> None:
-    missing = [k for k in REQUIRED if not isinstance(ckpt.get(k), dict)]
-    if missing:
-        raise CheckpointError(
-            f"tpsmm: not an official TPSMM checkpoint: missing {', '.join(missing)} "
-            f"(top-level keys found: {', '.join(map(str, ckpt)) or 'none'})"
-        )
-
-
-def _scale_from_kernel(k: int) -> float:
-    for inv in (2, 4, 8, 16, 32):
-        sigma = (inv - 1) / 2
-        if 2 * round(sigma * 4) + 1 == k:
-            return 1 / inv
-    raise CheckpointError(f"tpsmm: dense_motion_network.down.weight has an unknown kernel size {k}")
-
-
-def _count(sd: dict, prefix: str, suffix: str) -> int:
-    n = 0
-    while f"{prefix}{n}{suffix}" in sd:
-        n += 1
-    return n
+    check_official(ckpt, REQUIRED, METHOD, "TPSMM")
 
 
 def infer_model_config(ckpt: dict, image_size: Optional[tuple[int, int]] = None) -> TPSMMModelConfig:
@@ -125,28 +85,29 @@ def infer_model_config(ckpt: dict, image_size: Optional[tuple[int, int]] = None)
     original value whenever the original cap was not binding.
     """
     _check_official(ckpt)
-    kp, dm, inp = (_strip(ckpt[k]) for k in REQUIRED)
+    kp, dm, inp = (strip_module_prefix(ckpt[k]) for k in REQUIRED)
     try:
         num_tps = kp["fg_encoder.fc.weight"].shape[0] // 10
         num_channels = kp["fg_encoder.conv1.weight"].shape[1]
-        n_down = _count(inp, "down_blocks.", ".conv.weight")
+        n_down = count_indexed(inp, "down_blocks.", ".conv.weight")
         gen = GeneratorParams(
             block_expansion=inp["first.conv.weight"].shape[0],
             max_features=max(inp[f"down_blocks.{i}.conv.weight"].shape[0] for i in range(n_down)),
             num_down_blocks=n_down,
         )
-        n_blocks = _count(dm, "hourglass.encoder.down_blocks.", ".conv.weight")
+        n_blocks = count_indexed(dm, "hourglass.encoder.down_blocks.", ".conv.weight")
         widths = [dm[f"hourglass.encoder.down_blocks.{i}.conv.weight"].shape[0] for i in range(n_blocks)]
         dense = DenseMotionParams(
             block_expansion=dm["hourglass.decoder.up_blocks.%d.conv.weight" % (n_blocks - 1)].shape[0],
             max_features=max(widths),
             num_blocks=n_blocks,
-            scale_factor=_scale_from_kernel(dm["down.weight"].shape[-1]) if "down.weight" in dm else 1.0,
+            scale_factor=scale_from_kernel(dm["down.weight"].shape[-1], "dense_motion_network.down.weight", METHOD,
+                                           _SCALE_INVERSES) if "down.weight" in dm else 1.0,
         )
-        multi_mask = _count(dm, "occlusion.", ".weight") > 1
+        multi_mask = count_indexed(dm, "occlusion.", ".weight") > 1
         avd = AVDParams()
         if isinstance(ckpt.get("avd_network"), dict):
-            a = _strip(ckpt["avd_network"])
+            a = strip_module_prefix(ckpt["avd_network"])
             avd = AVDParams(a["id_encoder.9.weight"].shape[0], a["pose_encoder.9.weight"].shape[0])
     except KeyError as e:
         raise CheckpointError(f"tpsmm: official checkpoint lacks the expected tensor {e.args[0]!r}") from e
@@ -162,39 +123,7 @@ def convert_state_dict(ckpt: dict, model: torch.nn.Module) -> tuple[dict, Conver
     Returns our state dict (strict-loadable into ``model``) and the report.
     """
     _check_official(ckpt)
-    ours = model.state_dict()
-    out: dict = {}
-    report = ConversionReport(ignored=sorted(str(k) for k in ckpt if k not in KEY_TABLE))
-    for official, prefix in KEY_TABLE.items():
-        module = getattr(model, prefix, None)
-        present = isinstance(ckpt.get(official), dict)
-        if module is None:
-            if present:
-                raise CheckpointError(f"tpsmm: checkpoint has {official!r} but the model was built without it")
-            report.absent[official] = "identity background" if official == "bg_predictor" else "not available"
-            continue
-        if not present:
-            raise CheckpointError(f"tpsmm: checkpoint has no {official!r} but the model expects one")
-        src = _strip(ckpt[official])
-        expected = {k[len(prefix) + 1:]: v for k, v in ours.items() if k.startswith(prefix + ".")}
-        if len(src) != len(expected):
-            extra = sorted(set(src) - set(expected))[:5]
-            lacking = sorted(set(expected) - set(src))[:5]
-            raise CheckpointError(
-                f"tpsmm: {official!r} has {len(src)} tensors, our module expects {len(expected)} "
-                f"(unexpected: {extra}; missing: {lacking})"
-            )
-        for key, value in src.items():
-            if key not in expected:
-                raise CheckpointError(f"tpsmm: {official!r} has unexpected key {key!r}")
-            if tuple(value.shape) != tuple(expected[key].shape):
-                raise CheckpointError(
-                    f"tpsmm: {official}.{key} has shape {tuple(value.shape)}, expected {tuple(expected[key].shape)}"
-                )
-            out[f"{prefix}.{key}"] = value.to(expected[key].dtype) if value.is_floating_point() else value
-        report.tensors[official] = len(src)
-        report.parameters[official] = sum(p.numel() for p in module.parameters())
-    return out, report
+    return convert_with_key_table(ckpt, model, KEY_TABLE, METHOD, _ABSENT_NOTES)
 
 
 def load_official(ckpt: dict | str | Path, setup: Optional[str] = None,
@@ -236,14 +165,7 @@ def official_config(setup: str) -> TPSMMConfig:
 def main(argv: Optional[list[str]] = None) -> None:
     from baselines.tpsmm.checkpoint import save_checkpoint
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("official", help="official checkpoint (e.g. vox.pth.tar)")
-    parser.add_argument("out", help="where to write the converted checkpoint (our format)")
-    parser.add_argument("--setup", choices=sorted(OFFICIAL_SETUPS), help="official setup the file belongs to")
-    args = parser.parse_args(argv)
-    model, cfg, report = load_official(args.official, setup=args.setup)
-    save_checkpoint(args.out, model, cfg, converted_from={"file": str(args.official), **report.as_dict()})
-    print(f"wrote {args.out}: {report.tensors} (absent: {report.absent or 'none'})")
+    convert_command(argv, __doc__.split("\n")[0], "vox.pth.tar", OFFICIAL_SETUPS, load_official, save_checkpoint)
 
 
 if __name__ == "__main__":

@@ -114,18 +114,23 @@ def lpips_per_frame(model: torch.nn.Module, pred: torch.Tensor, target: torch.Te
     return d.flatten().double()
 
 
+def _lpips_info(net: str, trunk: str) -> MetricInfo:
+    """The declaration of ``lpips-<net>``; the variants differ only in the trunk (``trunk`` describes it)."""
+    return MetricInfo(
+        id=f"lpips-{net}",
+        version=1,
+        higher_is_better=False,
+        weights=(BACKBONE_WEIGHTS[net],),
+        value_range="0 (identical) … ~1",
+        summary=f"lpips 0.1.4, net {trunk}, v0.1, inputs [-1,1]; mean over frames, then videos",
+    )
+
+
 class LPIPSAlex(Metric):
     """LPIPS v0.1 with the AlexNet trunk (the package default, "best forward scores")."""
 
     net = "alex"
-    info = MetricInfo(
-        id="lpips-alex",
-        version=1,
-        higher_is_better=False,
-        weights=(BACKBONE_WEIGHTS["alex"],),
-        value_range="0 (identical) … ~1",
-        summary="lpips 0.1.4, net alex, v0.1, inputs [-1,1]; mean over frames, then videos",
-    )
+    info = _lpips_info("alex", "alex")
 
     def __init__(self, options=None, device="cpu", batch_frames: int = 32, *, random_backbone: bool = False,
                  backbone_path: str | Path | None = None):
@@ -175,11 +180,4 @@ class LPIPSVgg(LPIPSAlex):
     """LPIPS v0.1 with the VGG-16 trunk (used by some human-animation papers)."""
 
     net = "vgg"
-    info = MetricInfo(
-        id="lpips-vgg",
-        version=1,
-        higher_is_better=False,
-        weights=(BACKBONE_WEIGHTS["vgg"],),
-        value_range="0 (identical) … ~1",
-        summary="lpips 0.1.4, net vgg (VGG-16), v0.1, inputs [-1,1]; mean over frames, then videos",
-    )
+    info = _lpips_info("vgg", "vgg (VGG-16)")

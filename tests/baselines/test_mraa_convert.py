@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import collections
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,11 +12,8 @@ from baselines.mraa.convert import KEY_TABLE, infer_model_config, load_official,
 from baselines.mraa.generator import Generator
 from baselines.mraa.model import MRAA, build_networks
 from slvg_bench.errors import CheckpointError, UsageError, WeightsUnavailableError
+from tests.baselines import helpers
 from tests.baselines.mraa_helpers import smooth_frames, tiny_model_config
-
-
-class _Arbitrary:
-    """A pickled object of an unknown class."""
 
 
 def _perturb(net: torch.nn.Module, seed: int) -> None:
@@ -41,11 +36,7 @@ def _perturb(net: torch.nn.Module, seed: int) -> None:
 def official_ckpt():
     """A random tiny MRAA in the official top-level layout, as the official Logger writes it after the AVD stage."""
     torch.manual_seed(0)
-    nets = build_networks(tiny_model_config(), with_avd=True)
-    ckpt = {}
-    for i, (name, net) in enumerate(nets.items()):
-        _perturb(net, i)
-        ckpt[name] = net.state_dict()
+    ckpt = helpers.official_state_dicts(build_networks(tiny_model_config(), with_avd=True), _perturb)
     # the fixtures store the AVD in float16 (the official files are float32; both must load)
     ckpt["avd_network"] = {k: (v.half() if v.is_floating_point() and "running" not in k else v)
                            for k, v in ckpt["avd_network"].items()}
@@ -142,9 +133,7 @@ def test_convert_file_loads_strictly_and_matches_raw_tensors(official_ckpt, tmp_
 
 
 def test_dataparallel_prefixes_are_stripped(official_ckpt):
-    prefixed = dict(official_ckpt)
-    prefixed["generator"] = collections.OrderedDict(("module." + k, v) for k, v in official_ckpt["generator"].items())
-    model, _, _ = load_official(prefixed)
+    model, _, _ = load_official(helpers.with_module_prefix(official_ckpt, "generator"))
     assert torch.equal(model.generator.final.weight, official_ckpt["generator"]["final.weight"])
 
 
@@ -190,15 +179,7 @@ def test_bad_checkpoints_raise_clear_errors(official_ckpt, tmp_path):
                                                                     "fc.bias": torch.zeros(5)})
     with pytest.raises(CheckpointError, match="2, 6 or 8"):
         load_official(odd_bg)
-    with pytest.raises(CheckpointError, match="does not exist"):
-        load_any(tmp_path / "nope.pth")
-    evil = tmp_path / "evil.pth"
-    torch.save({"generator": _Arbitrary()}, evil)  # arbitrary objects are refused by weights_only=True
-    with pytest.raises(CheckpointError, match="weights_only"):
-        load_any(evil)
-    torch.save({"method": "tpsmm", "model": {}}, tmp_path / "other.pth")
-    with pytest.raises(CheckpointError, match="method 'tpsmm'"):
-        load_any(tmp_path / "other.pth")
+    helpers.assert_load_any_refuses_bad_files(load_any, tmp_path, "generator", other_method="tpsmm")
     with pytest.raises(WeightsUnavailableError, match="vox256.pth"):
         load_any("mraa.vox256-official")
 
@@ -216,8 +197,7 @@ def test_infer_config_setups_and_convert_command(official_ckpt, tmp_path):
     ours, cfg2, info = load_any(out_path)
     official, _, _ = load_official(official_ckpt, setup="ted")
     assert info["format"] == "slvg-bench" and isinstance(ours, MRAA) and ours.region_predictor.regions.padding == (0, 0)
-    for (k, a), (k2, b) in zip(ours.state_dict().items(), official.state_dict().items()):
-        assert k == k2 and torch.equal(a, b)
+    helpers.assert_same_state(ours, official)
     # a weight id resolves through the cache once the file is installed (here: added from a local copy)
     from slvg_bench import weights
 

@@ -13,7 +13,7 @@ from baselines.common.grids import make_coordinate_grid
 from baselines.common.random_tps import RandomTPS
 from baselines.mraa.avd_network import AVDNetwork
 from baselines.mraa.bg_motion_predictor import BGMotionPredictor
-from baselines.mraa.config import MRAAModelConfig, check_resolution, validate
+from baselines.mraa.config import MRAAModelConfig, validate
 from baselines.mraa.losses import equivariance_losses
 from baselines.mraa.model import MRAA, build_networks
 from baselines.mraa.region_predictor import heatmap_moments, pca_affine
@@ -234,15 +234,8 @@ def test_batch_composition_and_relative_mode_broadcasting():
     assert torch.allclose(broadcast, looped, atol=1e-5)
 
 
-def test_resolution_rules_give_clear_errors():
-    official = MRAAModelConfig()  # 0.25 × 5 hourglass blocks -> multiples of 128
-    check_resolution(official, 128, 384)
-    with pytest.raises(UsageError, match="multiples of 128"):
-        check_resolution(official, 100, 128)
-    cfg = tiny_config()
-    cfg.model.image_size = (48, 64)
-    with pytest.raises(UsageError, match="48×64"):
-        validate(cfg)
+def test_mraa_specific_config_rules_give_clear_errors():
+    """The rules TPSMM does not share (the common ones: test_fomm_configs.py)."""
     cfg = tiny_config()
     cfg.model.region_predictor.scale_factor = 0.3
     with pytest.raises(UsageError, match="1/n"):
@@ -255,5 +248,3 @@ def test_resolution_rules_give_clear_errors():
     cfg.model.region_predictor.pca_based, cfg.model.estimate_affine = False, False
     with pytest.raises(UsageError, match="covariances"):
         validate(cfg)
-    with pytest.raises(UsageError, match="multiples of 32"):
-        MRAA(tiny_model_config()).check_input(torch.zeros(1, 3, 40, 64))

@@ -9,8 +9,6 @@ and compared: float32 to ``ATOL`` (measured: bit-identical on this machine), the
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
@@ -21,6 +19,7 @@ from baselines.mraa.convert import infer_model_config, load_official
 from baselines.mraa.losses import equivariance_losses
 from baselines.mraa.region_predictor import RegionPredictor
 from baselines.mraa.regions import relative_region_params
+from tests.baselines.helpers import load_parity_fixture
 
 ATOL = 1e-5
 ATOL64 = 1e-9
@@ -31,19 +30,7 @@ FLOW_KEYS = ("heatmap_representation", "sparse_motion", "sparse_deformed", "mask
 
 @pytest.fixture(scope="module")
 def fx():
-    from tests.conftest import parity_fixtures_dir
-
-    folder = parity_fixtures_dir() / "mraa"
-    if not (folder / "checkpoint.pth").is_file():
-        pytest.skip(f"parity fixtures for 'mraa' not found at {folder} (set SLVG_PARITY_FIXTURES)")
-    load = lambda name: torch.load(folder / name, weights_only=True)  # noqa: E731
-    ckpt = load("checkpoint.pth")
-    model, cfg, report = load_official(ckpt, image_size=(64, 64))
-    return {
-        "config": json.loads((folder / "config.json").read_text()),
-        "ckpt": ckpt, "inp": load("inputs.pth"), "ref": load("outputs.pth"), "ref64": load("outputs_float64.pth"),
-        "model": model, "cfg": cfg, "report": report,
-    }
+    return load_parity_fixture("mraa", load_official)
 
 
 def _pad0(model, dtype):

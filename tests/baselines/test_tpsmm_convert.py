@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import collections
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,11 +11,8 @@ from baselines.tpsmm.checkpoint import load_any
 from baselines.tpsmm.convert import KEY_TABLE, infer_model_config, load_official, main as convert_main
 from baselines.tpsmm.model import TPSMM, build_networks
 from slvg_bench.errors import CheckpointError
+from tests.baselines import helpers
 from tests.baselines.tpsmm_helpers import smooth_frames, tiny_model_config
-
-
-class _Arbitrary:
-    """A pickled object of an unknown class."""
 
 
 def _perturb(net: torch.nn.Module, seed: int) -> None:
@@ -42,11 +37,7 @@ def _perturb(net: torch.nn.Module, seed: int) -> None:
 def official_ckpt():
     """A random tiny TPSMM in the official top-level layout, as the official Logger writes it."""
     torch.manual_seed(0)
-    nets = build_networks(tiny_model_config(), with_avd=True)
-    ckpt = {}
-    for i, (name, net) in enumerate(nets.items()):
-        _perturb(net, i)
-        ckpt[name] = net.state_dict()
+    ckpt = helpers.official_state_dicts(build_networks(tiny_model_config(), with_avd=True), _perturb)
     ckpt["kp_detector"] = {k: (v.half() if v.is_floating_point() else v) for k, v in ckpt["kp_detector"].items()}
     ckpt["optimizer"] = {"state": {}, "param_groups": [{"lr": 2e-4, "params": [0, 1]}]}
     ckpt["epoch"] = 99
@@ -107,10 +98,7 @@ def test_convert_file_loads_strictly_and_matches_raw_tensors(official_ckpt, tmp_
 
 
 def test_dataparallel_prefixes_are_stripped(official_ckpt):
-    prefixed = dict(official_ckpt)
-    prefixed["inpainting_network"] = collections.OrderedDict(
-        ("module." + k, v) for k, v in official_ckpt["inpainting_network"].items())
-    model, _, _ = load_official(prefixed)
+    model, _, _ = load_official(helpers.with_module_prefix(official_ckpt, "inpainting_network"))
     assert torch.equal(model.inpainting_network.final.weight, official_ckpt["inpainting_network"]["final.weight"])
 
 
@@ -145,15 +133,7 @@ def test_bad_checkpoints_raise_clear_errors(official_ckpt, tmp_path):
     extra["avd_network"] = dict(official_ckpt["avd_network"], **{"decoder.99.weight": torch.zeros(1)})
     with pytest.raises(CheckpointError, match="tensors"):
         load_official(extra)
-    with pytest.raises(CheckpointError, match="does not exist"):
-        load_any(tmp_path / "nope.pth.tar")
-    evil = tmp_path / "evil.pth"
-    torch.save({"kp_detector": _Arbitrary()}, evil)  # arbitrary objects are refused by weights_only=True
-    with pytest.raises(CheckpointError, match="weights_only"):
-        load_any(evil)
-    torch.save({"method": "mraa", "model": {}}, tmp_path / "other.pth")
-    with pytest.raises(CheckpointError, match="method 'mraa'"):
-        load_any(tmp_path / "other.pth")
+    helpers.assert_load_any_refuses_bad_files(load_any, tmp_path, "kp_detector", other_method="mraa")
 
 
 def test_infer_config_and_convert_command(official_ckpt, tmp_path):
@@ -168,8 +148,7 @@ def test_infer_config_and_convert_command(official_ckpt, tmp_path):
     ours, cfg2, info = load_any(out_path)
     official, _, _ = load_official(official_ckpt)
     assert info["format"] == "slvg-bench" and isinstance(ours, TPSMM)
-    for (k, a), (k2, b) in zip(ours.state_dict().items(), official.state_dict().items()):
-        assert k == k2 and torch.equal(a, b)
+    helpers.assert_same_state(ours, official)
 
 
 def test_catalog_ids_resolve_through_the_weights_cache(official_ckpt, tmp_path, monkeypatch):

@@ -117,22 +117,13 @@ def test_batch_composition_does_not_change_results():
     assert torch.allclose(full[1:2], one, atol=1e-5)
 
 
-def test_resolution_rules_give_clear_errors():
-    official = TPSMMModelConfig()  # 0.25 × 5 blocks, 3 down blocks -> multiples of 128
-    check_resolution(official, 128, 256)
-    with pytest.raises(UsageError, match="multiples of 128"):
-        check_resolution(official, 100, 128)
-    cfg = tiny_config()
-    cfg.model.image_size = (48, 64)
-    with pytest.raises(UsageError, match="48×64"):
-        validate(cfg)
+def test_tpsmm_specific_config_rules_give_clear_errors():
+    """The rules MRAA does not share (the common ones: test_fomm_configs.py)."""
+    check_resolution(TPSMMModelConfig(), 128, 256)
     cfg = tiny_config()
     cfg.model.generator.num_down_blocks = 2
     with pytest.raises(UsageError, match="num_down_blocks"):
         validate(cfg)
-    model = TPSMM(tiny_model_config())
-    with pytest.raises(UsageError, match="multiples of 32"):
-        model.check_input(torch.zeros(1, 3, 40, 64))
 
 
 VOX_PARAMS = {"kp_detector": 11_227_812, "dense_motion_network": 37_941_397, "inpainting_network": 24_737_283,

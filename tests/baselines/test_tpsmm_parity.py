@@ -7,8 +7,6 @@ on the machine the fixtures were made on), and the float64 re-run to ``ATOL64``.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
@@ -19,6 +17,7 @@ from baselines.tpsmm.dense_motion import dropout_softmax
 from baselines.tpsmm.losses import background_loss, equivariance_loss, warp_loss
 from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
 from baselines.tpsmm.tps import KeypointTPS
+from tests.baselines.helpers import load_parity_fixture
 
 ATOL = 1e-5
 ATOL64 = 1e-9
@@ -26,19 +25,7 @@ ATOL64 = 1e-9
 
 @pytest.fixture(scope="module")
 def fx():
-    from tests.conftest import parity_fixtures_dir
-
-    folder = parity_fixtures_dir() / "tpsmm"
-    if not (folder / "checkpoint.pth").is_file():
-        pytest.skip(f"parity fixtures for 'tpsmm' not found at {folder} (set SLVG_PARITY_FIXTURES)")
-    load = lambda name: torch.load(folder / name, weights_only=True)  # noqa: E731
-    ckpt = load("checkpoint.pth")
-    model, cfg, report = load_official(ckpt, image_size=(64, 64))
-    return {
-        "config": json.loads((folder / "config.json").read_text()),
-        "ckpt": ckpt, "inp": load("inputs.pth"), "ref": load("outputs.pth"), "ref64": load("outputs_float64.pth"),
-        "model": model, "report": report,
-    }
+    return load_parity_fixture("tpsmm", load_official)
 
 
 def close(got, ref, key, atol=ATOL):

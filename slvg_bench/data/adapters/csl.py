@@ -17,12 +17,12 @@ unpickler that only builds plain containers, strings and numbers.
 
 from __future__ import annotations
 
-import csv
 import io
 import pickle
 import re
 from pathlib import Path
 
+from slvg_bench.data.adapters.bar_table import read_bar_table
 from slvg_bench.data.adapters.base import DatasetAdapter, Missing, ScanResult
 from slvg_bench.data.sample import Sample
 from slvg_bench.errors import DatasetError
@@ -38,30 +38,7 @@ FRAME_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 def _read_bar_file(path: Path, header: tuple[str, ...]) -> list[dict]:
     """A ``|``-separated text file with a fixed header -> row dicts (errors name file and line)."""
-    if not path.is_file():
-        raise DatasetError(f"CSL-Daily annotation file {str(path)!r} does not exist")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            lines = list(csv.reader(f, delimiter="|", quoting=csv.QUOTE_NONE))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DatasetError(f"CSL-Daily annotation file {str(path)!r} is unreadable: {e}") from e
-    if not lines or tuple(c.strip() for c in lines[0]) != header:
-        got = "|".join(lines[0]) if lines else "<empty file>"
-        raise DatasetError(
-            f"CSL-Daily annotation file {str(path)!r} must start with the '|'-separated header "
-            f"{'|'.join(header)!r}, got {got[:120]!r}"
-        )
-    rows = []
-    for lineno, fields in enumerate(lines[1:], start=2):
-        if not fields or all(not c.strip() for c in fields):
-            continue
-        if len(fields) != len(header):
-            raise DatasetError(
-                f"CSL-Daily annotation file {str(path)!r} line {lineno}: {len(fields)} '|'-separated fields, "
-                f"expected {len(header)}"
-            )
-        rows.append(dict(zip(header, (c.strip() for c in fields))))
-    return rows
+    return read_bar_table(path, header, "CSL-Daily", encoding="utf-8-sig")
 
 
 class _PlainUnpickler(pickle.Unpickler):

@@ -18,13 +18,12 @@ high PNGs at 25 fps without keypoints: the crop pads them to a 260×260 square
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from slvg_bench.data.adapters.bar_table import read_bar_table
 from slvg_bench.data.adapters.base import DatasetAdapter, Missing, ScanResult
 from slvg_bench.data.crop import CropConfig
 from slvg_bench.data.sample import Sample
-from slvg_bench.errors import DatasetError
 
 HEADER = ("name", "video", "start", "end", "speaker", "orth", "translation")
 FRAMES_DIR = "features/fullFrame-210x260px"
@@ -33,30 +32,7 @@ CORPUS = "annotations/manual/PHOENIX-2014-T.{split}.corpus.csv"
 
 def read_corpus(path: Path) -> list[dict]:
     """Rows of one ``|``-separated corpus file as dicts keyed by the header."""
-    if not path.is_file():
-        raise DatasetError(f"PHOENIX-2014T annotation file {str(path)!r} does not exist")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            lines = list(csv.reader(f, delimiter="|", quoting=csv.QUOTE_NONE))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DatasetError(f"PHOENIX-2014T annotation file {str(path)!r} is unreadable: {e}") from e
-    if not lines or tuple(c.strip() for c in lines[0]) != HEADER:
-        got = "|".join(lines[0]) if lines else "<empty file>"
-        raise DatasetError(
-            f"PHOENIX-2014T annotation file {str(path)!r} must start with the '|'-separated header "
-            f"{'|'.join(HEADER)!r}, got {got[:120]!r}"
-        )
-    rows = []
-    for lineno, fields in enumerate(lines[1:], start=2):
-        if not fields or all(not c.strip() for c in fields):
-            continue
-        if len(fields) != len(HEADER):
-            raise DatasetError(
-                f"PHOENIX-2014T annotation file {str(path)!r} line {lineno}: {len(fields)} '|'-separated fields, "
-                f"expected {len(HEADER)}"
-            )
-        rows.append(dict(zip(HEADER, (c.strip() for c in fields))))
-    return rows
+    return read_bar_table(path, HEADER, "PHOENIX-2014T")
 
 
 def frame_folder(split_dir: Path, row: dict) -> Path | None:
