@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -103,13 +104,27 @@ def _fmt(v: float, column: str) -> str:
     return f"{v:.5f}" if abs(v) < 0.1 else f"{v:.4f}"
 
 
+def is_sanity(method: str) -> bool:
+    """True for the bracketing sanity methods (``static``, ``oracle``): never marked best."""
+    from slvg_bench.methods import METHODS
+
+    return method in METHODS.names() and METHODS.get(method).sanity
+
+
+def portable_reason(reason: str) -> str:
+    """An unavailability reason without this machine's absolute paths (leaderboards are committed):
+    ``"… is not installed at /root/x.pth; install …"`` -> ``"… is not installed; install …"``."""
+    return re.sub(r" at /[^\s;,)]+", "", reason)
+
+
 def best_values(columns: list[str], rows: list[Entry]) -> dict[str, float]:
-    """Best measured value per column (direction-aware), ignoring NaN."""
+    """Best measured value per column (direction-aware), ignoring NaN and the sanity methods."""
     out = {}
     for c in columns:
         if c == "tcd-target":  # the target's own floor, the same for every method
             continue
-        vals = [e.values[c] for e in rows if e.source == "measured" and c in e.values and not math.isnan(e.values[c])]
+        vals = [e.values[c] for e in rows if e.source == "measured" and not is_sanity(e.method)
+                and c in e.values and not math.isnan(e.values[c])]
         if vals:
             out[c] = max(vals) if c in HIGHER_IS_BETTER else min(vals)
     return out
@@ -139,16 +154,18 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
                 cells.append("")
                 continue
             text = _fmt(e.values[c], c)
-            if e.source == "measured" and c in best and e.values[c] == best[c]:
+            if e.source == "measured" and not is_sanity(e.method) and c in best and e.values[c] == best[c]:
                 text = f"**{text}**"
             if e.source == "measured" and text == "n/a" and c in e.details:
-                if e.details[c] not in notes:
-                    notes.append(e.details[c])
-                text = f"n/a[^{notes.index(e.details[c]) + 1}]"
+                reason = portable_reason(e.details[c])
+                if reason not in notes:
+                    notes.append(reason)
+                text = f"n/a[^{notes.index(reason) + 1}]"
             cells.append(text)
         source = "measured" if e.source == "measured" else f"reported ({e.note})"
         lines.append(f"| {e.method} | {source} | {e.resolution or ''} | {e.n_videos or ''} | " + " | ".join(cells) + " |")
-    lines += ["", "Bold: best measured value per column. Reported rows are the numbers printed in the PGMM paper "
+    lines += ["", "Bold: best measured value per column among the methods (the sanity rows `static` = every "
+              "frame is the source image and `oracle` = the target itself bracket each metric). Reported rows are the numbers printed in the PGMM paper "
               "(Shi et al., ECCV 2024) on the real dataset; they are never mixed with measured numbers.", ""]
     fvd = next((e.details.get("fvd-i3d-k400:protocol") for e in rows if e.details.get("fvd-i3d-k400:protocol")), None)
     conv = [

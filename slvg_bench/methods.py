@@ -65,6 +65,8 @@ class MethodSpec:
         summary: one line for ``--help`` and leaderboards.
         load: ``load(checkpoint: str | None, device: str) -> Animator``.
         needs_checkpoint: False for parameter-free sanity methods.
+        sanity: True for the bracketing methods (``static`` floor, ``oracle`` ceiling): they
+            appear on every leaderboard but never take the "best" mark.
         uses_keypoints: True when ``animate`` needs ``driving_keypoints``.
         trainable: True when ``build`` returns a model for the shared trainer.
         build: ``build(config) -> torch.nn.Module`` whose ``forward(batch)`` returns
@@ -82,6 +84,7 @@ class MethodSpec:
     summary: str
     load: Callable
     needs_checkpoint: bool = True
+    sanity: bool = False
     uses_keypoints: bool = False
     trainable: bool = False
     build: Optional[Callable] = None

@@ -45,10 +45,12 @@ STATIC = MethodSpec(
     summary="sanity floor: every frame is the source image",
     load=lambda checkpoint=None, device="cpu": StaticAnimator(),
     needs_checkpoint=False,
+    sanity=True,
 )
 ORACLE = MethodSpec(
     id="oracle",
     summary="sanity ceiling: the driving (= target) video itself",
     load=lambda checkpoint=None, device="cpu": OracleAnimator(),
     needs_checkpoint=False,
+    sanity=True,
 )

@@ -144,9 +144,29 @@ def test_leaderboard_from_runs_with_reported_rows(env, tmp_path):
     csv_path, md_path, rows = write_leaderboard("synthsign", "test", "reconstruction", runs, tmp_path / "lb")
     md = md_path.read_text()
     assert "| oracle | measured |" in md and "| static | measured |" in md
-    assert "**0.00000**" in md  # oracle's L1 is the best
+    assert "**" not in md  # only sanity rows: nothing takes the best mark
     assert "l1 ↓" in md and "ssim ↑" in md
     table = pd.read_csv(csv_path)
     assert list(table["method"]) == ["oracle", "static"] and set(table["source"]) == {"measured"}
     _, md2, rows2 = write_leaderboard("phoenix", "dev", "reconstruction", runs, tmp_path / "lb")
     assert all(e.source == "reported" for e in rows2) and "reported (PGMM paper, Table 2)" in md2.read_text()
+
+
+def test_leaderboard_bold_skips_sanity_rows_and_footnotes_have_no_machine_paths():
+    import math
+
+    from slvg_bench.leaderboard import Entry, render_markdown
+
+    reason = ("lpips-alex unavailable: weight 'alexnet.imagenet-torchvision' is not installed at "
+              "/root/.cache/torch/hub/checkpoints/alexnet.pth; install it with `slvg-bench weights download "
+              "alexnet.imagenet-torchvision` (or offline: `slvg-bench weights add alexnet.imagenet-torchvision "
+              "/path/to/alexnet.pth`)")
+    rows = [Entry("oracle", "measured", {"l1": 0.0, "lpips-alex": math.nan}, details={"lpips-alex": reason}),
+            Entry("pgmm", "measured", {"l1": 0.05, "lpips-alex": math.nan}, details={"lpips-alex": reason}),
+            Entry("static", "measured", {"l1": 0.01, "lpips-alex": math.nan}, details={"lpips-alex": reason}),
+            Entry("tpsmm", "measured", {"l1": 0.07, "lpips-alex": math.nan}, details={"lpips-alex": reason})]
+    md = render_markdown(["l1", "lpips-alex"], rows, "synthsign", "test", "reconstruction")
+    lines = {line.split("|")[1].strip(): line for line in md.splitlines() if line.startswith("| ")}
+    assert "**0.05000**" in lines["pgmm"] and "**" not in lines["oracle"] + lines["static"] + lines["tpsmm"]
+    assert md.count("[^1]:") == 1 and "/root/" not in md and "is not installed; install it with" in md
+    assert "/path/to/alexnet.pth" in md  # the placeholder in the fix command stays
