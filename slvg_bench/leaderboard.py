@@ -43,7 +43,8 @@ class Entry:
 
 
 def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> list[Entry]:
-    """The newest measured run of every method under ``runs_dir`` for (dataset, split, task)."""
+    """The newest measured run of every method under ``runs_dir`` for (dataset, split, task);
+    methods by name, then the sanity rows."""
     best: dict[str, Entry] = {}
     for path in sorted(Path(runs_dir).rglob("aggregate.json")):
         try:
@@ -68,7 +69,7 @@ def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> l
                   finished_at=s.get("finished_at", ""), details={**details, "provenance": prov})
         if e.method not in best or e.finished_at > best[e.method].finished_at:
             best[e.method] = e
-    return sorted(best.values(), key=lambda e: e.method)
+    return sorted(best.values(), key=lambda e: (is_sanity(e.method), e.method))  # sanity rows last
 
 
 def reported_entries(dataset: str, split: str, task: str, path: Path = REPORTED_CSV) -> list[Entry]:
