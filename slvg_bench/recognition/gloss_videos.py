@@ -75,12 +75,25 @@ def load_frames(videos: Sequence[GlossVideo], size: int, progress: bool = False)
             v.frames = torch.round(x * 255).to(torch.uint8)
 
 
-def gloss_pieces(video: GlossVideo) -> list[tuple[str, torch.Tensor]]:
-    """Cut a loaded video into one piece per gloss, splitting transitions at their midpoints."""
+def frame_labels(video: GlossVideo, encode) -> torch.Tensor:
+    """Per-frame class of a loaded video: the gloss index inside its segment, 0 (blank) elsewhere,
+    or -100 (ignored) everywhere when the video has no usable segments."""
+    n = len(video.frames)
+    ids = encode(video.glosses)
+    if len(video.segments) != len(video.glosses) or len(ids) != len(video.glosses):
+        return torch.full((n,), -100, dtype=torch.long)
+    labels = torch.zeros(n, dtype=torch.long)
+    for (a, b), k in zip(video.segments, ids):
+        labels[a:b] = k
+    return labels
+
+
+def gloss_pieces(video: GlossVideo, labels: torch.Tensor) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+    """Cut a loaded video into (gloss, frames, frame labels) pieces, splitting transitions at their midpoints."""
     if video.frames is None or len(video.segments) != len(video.glosses):
         return []
     bounds = [0]
     for (_, end), (start, _) in zip(video.segments, video.segments[1:]):
         bounds.append((end + start) // 2)
     bounds.append(len(video.frames))
-    return [(g, video.frames[a:b]) for g, a, b in zip(video.glosses, bounds, bounds[1:]) if b > a]
+    return [(g, video.frames[a:b], labels[a:b]) for g, a, b in zip(video.glosses, bounds, bounds[1:]) if b > a]

@@ -25,7 +25,7 @@ import torch
 
 from slvg_bench.recognition.corrnet import CorrNet, CorrNetConfig, ctc_losses
 from slvg_bench.recognition.gloss_dict import GlossDict
-from slvg_bench.recognition.gloss_videos import GlossVideo, gloss_pieces, load_frames, read_index, select
+from slvg_bench.recognition.gloss_videos import GlossVideo, frame_labels, gloss_pieces, load_frames, read_index, select
 from slvg_bench.recognition.preprocess import InputSpec, pad_batch
 
 
@@ -38,6 +38,7 @@ class RecognizerTrainConfig:
     corr_stages: tuple = (2, 3, 4)
     frame_size: int = 64
     crop: int = 56
+    frame_stride: int = 2  # 25 fps clips read at 12.5 fps (recorded in the checkpoint's input path)
     epochs: int = 60
     batch_size: int = 4
     lr: float = 1e-3
@@ -47,9 +48,19 @@ class RecognizerTrainConfig:
     synthetic_per_epoch: int = 96  # sentences assembled from gloss pieces, per epoch
     synthetic_glosses: tuple = (2, 6)
     use_isolated: bool = True
+    isolated_margin: int = 8  # isolated clips trimmed to their sign ± this many frames (None: whole clip)
     flip: bool = True
     temporal_rescale: float = 0.2
+    rescale_min_len: int = 8  # official 32 frames, too long for stride-2 isolated signs
+    # appearance changes the 8 training signers do not cover: per-clip channel gain/offset,
+    # random channel order, and a crop of U(scale_min, 1) x frame_size resized to ``crop``
+    colour_jitter: float = 0.3
+    channel_shuffle: bool = True
+    scale_min: float = 0.8
     loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 25.0})
+    # frame-level cross-entropy against the gloss segments of index.csv (0 = off): a dense
+    # signal that gets the from-scratch CTC model off its all-blank plateau quickly
+    frame_ce: float = 1.0
     eval_every: int = 5
     max_minutes: float | None = None  # stop early after this much wall time (then the best epoch so far is kept)
     seed: int = 0
@@ -57,7 +68,7 @@ class RecognizerTrainConfig:
 
     @property
     def input_spec(self) -> InputSpec:
-        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True)
+        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True, frame_stride=self.frame_stride)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,30 +85,71 @@ def temporal_rescale(n: int, scale: float, rng: random.Random, min_len: int = 32
     return sorted(idx)
 
 
-def augment(frames: torch.Tensor, cfg: RecognizerTrainConfig, rng: random.Random) -> torch.Tensor:
-    """uint8 ``T×3×S×S`` -> float ``T'×3×crop×crop`` in [-1, 1]: random crop, flip, temporal rescale."""
+def augment(frames: torch.Tensor, labels: torch.Tensor, cfg: RecognizerTrainConfig,
+            rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 ``T×3×S×S`` (+ per-frame labels) -> float ``T'×3×crop×crop`` in [-1, 1] (+ labels):
+    frame stride (random phase), temporal rescale, random (scaled) crop, flip, colour jitter — one draw per clip."""
+    if cfg.frame_stride > 1:
+        phase = rng.randrange(min(cfg.frame_stride, len(frames)))
+        frames, labels = frames[phase:: cfg.frame_stride], labels[phase:: cfg.frame_stride]
+    if cfg.temporal_rescale:
+        idx = temporal_rescale(len(frames), cfg.temporal_rescale, rng, min_len=cfg.rescale_min_len)
+        frames, labels = frames[idx], labels[idx]
     s = frames.shape[-1]
-    top, left = rng.randint(0, s - cfg.crop), rng.randint(0, s - cfg.crop)
-    x = frames[..., top:top + cfg.crop, left:left + cfg.crop]
+    side = cfg.crop if cfg.scale_min >= 1 else rng.randint(min(cfg.crop, int(round(cfg.scale_min * s))), s)
+    top, left = rng.randint(0, s - side), rng.randint(0, s - side)
+    x = frames[..., top:top + side, left:left + side].float() / 255.0
+    if side != cfg.crop:
+        x = torch.nn.functional.interpolate(x, size=(cfg.crop, cfg.crop), mode="bilinear", align_corners=False,
+                                            antialias=side > cfg.crop)
     if cfg.flip and rng.random() < 0.5:
         x = x.flip(-1)
-    if cfg.temporal_rescale:
-        x = x[temporal_rescale(len(x), cfg.temporal_rescale, rng)]
-    return x.float() / 127.5 - 1.0
+    if cfg.channel_shuffle:
+        x = x[:, torch.tensor(rng.sample(range(3), 3))]
+    if cfg.colour_jitter:
+        j = cfg.colour_jitter
+        gain = torch.tensor([1 + j * (2 * rng.random() - 1) for _ in range(3)]).view(1, 3, 1, 1)
+        offset = torch.tensor([j / 2 * (2 * rng.random() - 1) for _ in range(3)]).view(1, 3, 1, 1)
+        x = x * gain + offset
+    return (x.clamp(0, 1) * 2.0 - 1.0), labels
 
 
-def synthetic_sentences(videos: list[GlossVideo], count: int, lengths: tuple, rng: random.Random):
-    """``count`` (frames, glosses) made of random gloss pieces of one signer each."""
+def step_labels(frame_labels: list[torch.Tensor], lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """Per-output-step targets ``T'×B``: the label of the frame at the centre of each step's
+    receptive field (padded frames 4j..4j+15, i.e. original frame 4j+1 after the 6-frame
+    front padding); -100 past a clip's valid steps."""
+    from slvg_bench.recognition.corrnet import output_lengths
+
+    out = torch.full((steps, len(frame_labels)), -100, dtype=torch.long)
+    valid = output_lengths(lengths)
+    for b, lab in enumerate(frame_labels):
+        centre = (torch.arange(int(valid[b])) * 4 + 1).clamp(0, len(lab) - 1)
+        out[: len(centre), b] = lab[centre]
+    return out
+
+
+def synthetic_sentences(videos: list[GlossVideo], labels: dict, count: int, lengths: tuple, rng: random.Random):
+    """``count`` (frames, frame labels, glosses) made of random gloss pieces of one signer each."""
     by_signer: dict[str, list] = {}
     for v in videos:
-        by_signer.setdefault(v.signer, []).extend(gloss_pieces(v))
+        by_signer.setdefault(v.signer, []).extend(gloss_pieces(v, labels[v.id]))
     signers = sorted(s for s, pieces in by_signer.items() if pieces)
     out = []
     for _ in range(count if signers else 0):
         pieces = by_signer[rng.choice(signers)]
         picks = [rng.choice(pieces) for _ in range(rng.randint(*lengths))]
-        out.append((torch.cat([p for _, p in picks]), [g for g, _ in picks]))
+        out.append((torch.cat([p[1] for p in picks]), torch.cat([p[2] for p in picks]), [p[0] for p in picks]))
     return out
+
+
+def trimmed(video: GlossVideo, labels: torch.Tensor, margin: int | None) -> tuple:
+    """(frames, frame labels, glosses) of a loaded video; an isolated sign is cut to its segment
+    ± ``margin`` frames (the rest before and after it is most of the clip and teaches nothing new)."""
+    if margin is None or video.kind != "isolated" or len(video.segments) != 1:
+        return video.frames, labels, video.glosses
+    a, b = video.segments[0]
+    a, b = max(0, a - margin), min(len(video.frames), b + margin)
+    return video.frames[a:b], labels[a:b], video.glosses
 
 
 def length_batches(samples: list, batch_size: int, rng: random.Random, pool: int = 8) -> list[list]:
@@ -154,7 +206,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     glosses = dataset_glosses(everything)
     kinds = ("sentence", "isolated") if cfg.use_isolated else ("sentence",)
     train = select(everything, "train", kinds)
-    dev = select(everything, "dev", ("sentence",))
+    dev = select(everything, "dev", ("sentence", "isolated"))
     load_frames(train + dev, cfg.frame_size, progress=progress)
     log(f"train: {len(train)} videos ({sum(v.kind == 'sentence' for v in train)} sentences), dev: {len(dev)} "
         f"sentences, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
@@ -162,6 +214,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     model_cfg = CorrNetConfig(num_classes=glosses.num_classes, hidden_size=cfg.hidden_size,
                               base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages))
     model = CorrNet(model_cfg)
+    labels = {v.id: frame_labels(v, glosses.encode) for v in train}
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
     rng = random.Random(cfg.seed)
@@ -171,17 +224,24 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     epoch = 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        samples = [(v.frames, v.glosses) for v in train]
-        samples += synthetic_sentences(train, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
+        samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
+        samples += synthetic_sentences(train, labels, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
         losses = []
         for chunk in length_batches(samples, cfg.batch_size, rng):
-            clips = [augment(frames, cfg, rng) for frames, _ in chunk]
+            clips, clip_labels = zip(*(augment(frames, lab, cfg, rng) for frames, lab, _ in chunk))
             batch, lengths, order = pad_batch(clips)
-            labels = [glosses.encode(chunk[i][1]) for i in order]
-            targets = torch.tensor([g for lab in labels for g in lab], dtype=torch.long)
-            target_lengths = torch.tensor([len(lab) for lab in labels], dtype=torch.long)
-            terms = ctc_losses(model(batch, lengths), targets, target_lengths, cfg.loss_weights)
+            targets_list = [glosses.encode(chunk[i][2]) for i in order]
+            targets = torch.tensor([g for lab in targets_list for g in lab], dtype=torch.long)
+            target_lengths = torch.tensor([len(lab) for lab in targets_list], dtype=torch.long)
+            out = model(batch, lengths)
+            terms = ctc_losses(out, targets, target_lengths, cfg.loss_weights)
             loss = terms["total"]
+            if cfg.frame_ce:
+                steps = step_labels([clip_labels[i] for i in order], lengths, out["sequence_logits"].shape[0])
+                if (steps >= 0).any():
+                    for key in ("sequence_logits", "conv_logits"):
+                        loss = loss + cfg.frame_ce * torch.nn.functional.cross_entropy(
+                            out[key].flatten(0, 1), steps.flatten(), ignore_index=-100)
             if not torch.isfinite(loss):  # the official loop skips such batches too
                 continue
             opt.zero_grad(set_to_none=True)
