@@ -33,12 +33,17 @@ class InputSpec:
     ``quantize``: round the resized frames to 1/255 steps (the official frames are 8-bit files).
     ``frame_stride``: keep every ``frame_stride``-th frame from the first (1 = all, official);
     the synthsign recognizer reads its 25 fps clips at 12.5 fps (2).
+    ``subtract_median``: subtract the clip's per-pixel temporal median from every frame (after the
+    crop, clamped to [-1, 1]): what stays still — background, clothes, face — cancels, the moving
+    arms and hands remain. Off officially; the synthsign recognizer uses it so that eight training
+    signers suffice to read unseen ones.
     """
 
     frame_size: int = 256
     crop: int = 224
     quantize: bool = True
     frame_stride: int = 1
+    subtract_median: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,7 +81,13 @@ def prepare_video(video: torch.Tensor, spec: InputSpec = OFFICIAL_INPUT) -> torc
         x = x / 127.5 - 1.0  # exactly BaseFeeder.normalize on the 8-bit values
     else:
         x = x * 2.0 - 1.0
-    return center_crop(x, spec.crop)
+    x = center_crop(x, spec.crop)
+    return subtract_temporal_median(x) if spec.subtract_median else x
+
+
+def subtract_temporal_median(clip: torch.Tensor) -> torch.Tensor:
+    """``T×3×H×W`` in [-1, 1] minus its per-pixel median over time, clamped to [-1, 1]."""
+    return (clip - clip.median(dim=0).values).clamp_(-1.0, 1.0)
 
 
 def uint8_to_input(frames_uint8: torch.Tensor) -> torch.Tensor:

@@ -25,8 +25,9 @@ import torch
 
 from slvg_bench.recognition.corrnet import CorrNet, CorrNetConfig, ctc_losses
 from slvg_bench.recognition.gloss_dict import GlossDict
-from slvg_bench.recognition.gloss_videos import GlossVideo, frame_labels, gloss_pieces, load_frames, read_index, select
-from slvg_bench.recognition.preprocess import InputSpec, pad_batch
+from slvg_bench.recognition.gloss_videos import (AUX_POINTS, GlossVideo, frame_labels, gloss_pieces, load_frames,
+                                                 load_points, read_index, select)
+from slvg_bench.recognition.preprocess import InputSpec, pad_batch, subtract_temporal_median
 
 
 @dataclass
@@ -39,13 +40,14 @@ class RecognizerTrainConfig:
     frame_size: int = 64
     crop: int = 56
     frame_stride: int = 2  # 25 fps clips read at 12.5 fps (recorded in the checkpoint's input path)
-    epochs: int = 60
+    subtract_median: bool = True  # input path: minus the clip's temporal median (preprocess.InputSpec)
+    epochs: int = 36
     batch_size: int = 4
-    lr: float = 1e-3
+    lr: float = 2e-3
     weight_decay: float = 1e-4
-    milestones: tuple = (40, 52)  # epochs at which lr *= gamma
+    milestones: tuple = (26, 32)  # epochs at which lr *= gamma
     gamma: float = 0.2
-    synthetic_per_epoch: int = 96  # sentences assembled from gloss pieces, per epoch
+    synthetic_per_epoch: int = 48  # sentences assembled from gloss pieces, per epoch
     synthetic_glosses: tuple = (2, 6)
     use_isolated: bool = True
     isolated_margin: int = 8  # isolated clips trimmed to their sign ± this many frames (None: whole clip)
@@ -57,18 +59,22 @@ class RecognizerTrainConfig:
     colour_jitter: float = 0.3
     channel_shuffle: bool = True
     scale_min: float = 0.8
-    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 25.0})
+    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 10.0})
     # frame-level cross-entropy against the gloss segments of index.csv (0 = off): a dense
     # signal that gets the from-scratch CTC model off its all-blank plateau quickly
-    frame_ce: float = 1.0
-    eval_every: int = 5
+    frame_ce: float = 5.0
+    # regression of body/hand points (index.csv keypoints) from the frame features by a linear head used
+    # only in training (not in the checkpoint): teaches where the hands are, whoever the signer is
+    keypoint_aux: float = 1.0
+    eval_every: int = 4
     max_minutes: float | None = None  # stop early after this much wall time (then the best epoch so far is kept)
     seed: int = 0
     threads: int | None = None
 
     @property
     def input_spec(self) -> InputSpec:
-        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True, frame_stride=self.frame_stride)
+        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True, frame_stride=self.frame_stride,
+                         subtract_median=self.subtract_median)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,16 +91,17 @@ def temporal_rescale(n: int, scale: float, rng: random.Random, min_len: int = 32
     return sorted(idx)
 
 
-def augment(frames: torch.Tensor, labels: torch.Tensor, cfg: RecognizerTrainConfig,
-            rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 ``T×3×S×S`` (+ per-frame labels) -> float ``T'×3×crop×crop`` in [-1, 1] (+ labels):
-    frame stride (random phase), temporal rescale, random (scaled) crop, flip, colour jitter — one draw per clip."""
+def augment(frames: torch.Tensor, labels: torch.Tensor, cfg: RecognizerTrainConfig, rng: random.Random,
+            points: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """uint8 ``T×3×S×S`` (+ per-frame labels, + ``T×K×2`` points in pixels) -> float ``T'×3×crop×crop`` in
+    [-1, 1] (+ labels, + points in [-1, 1] of the crop): frame stride (random phase), temporal rescale,
+    random (scaled) crop, flip, colour jitter — one draw per clip."""
+    idx = torch.arange(len(frames))
     if cfg.frame_stride > 1:
-        phase = rng.randrange(min(cfg.frame_stride, len(frames)))
-        frames, labels = frames[phase:: cfg.frame_stride], labels[phase:: cfg.frame_stride]
+        idx = idx[rng.randrange(min(cfg.frame_stride, len(frames)))::cfg.frame_stride]
     if cfg.temporal_rescale:
-        idx = temporal_rescale(len(frames), cfg.temporal_rescale, rng, min_len=cfg.rescale_min_len)
-        frames, labels = frames[idx], labels[idx]
+        idx = idx[temporal_rescale(len(idx), cfg.temporal_rescale, rng, min_len=cfg.rescale_min_len)]
+    frames, labels = frames[idx], labels[idx]
     s = frames.shape[-1]
     side = cfg.crop if cfg.scale_min >= 1 else rng.randint(min(cfg.crop, int(round(cfg.scale_min * s))), s)
     top, left = rng.randint(0, s - side), rng.randint(0, s - side)
@@ -102,8 +109,21 @@ def augment(frames: torch.Tensor, labels: torch.Tensor, cfg: RecognizerTrainConf
     if side != cfg.crop:
         x = torch.nn.functional.interpolate(x, size=(cfg.crop, cfg.crop), mode="bilinear", align_corners=False,
                                             antialias=side > cfg.crop)
-    if cfg.flip and rng.random() < 0.5:
+    flip = cfg.flip and rng.random() < 0.5
+    if flip:
         x = x.flip(-1)
+    if points is not None:
+        from slvg_bench.recognition.gloss_videos import AUX_FLIP_PAIRS
+
+        p = (points[idx] - torch.tensor([left, top])) + 0.5  # pixel centres -> crop coordinates (align_corners=False)
+        p = p / side * 2.0 - 1.0
+        if flip:
+            p = p * torch.tensor([-1.0, 1.0])
+            perm = list(range(p.shape[1]))
+            for a, b in AUX_FLIP_PAIRS:
+                perm[a], perm[b] = b, a
+            p = p[:, perm]
+        points = p
     if cfg.channel_shuffle:
         x = x[:, torch.tensor(rng.sample(range(3), 3))]
     if cfg.colour_jitter:
@@ -111,7 +131,8 @@ def augment(frames: torch.Tensor, labels: torch.Tensor, cfg: RecognizerTrainConf
         gain = torch.tensor([1 + j * (2 * rng.random() - 1) for _ in range(3)]).view(1, 3, 1, 1)
         offset = torch.tensor([j / 2 * (2 * rng.random() - 1) for _ in range(3)]).view(1, 3, 1, 1)
         x = x * gain + offset
-    return (x.clamp(0, 1) * 2.0 - 1.0), labels
+    x = x.clamp(0, 1) * 2.0 - 1.0
+    return (subtract_temporal_median(x) if cfg.subtract_median else x), labels, points
 
 
 def step_labels(frame_labels: list[torch.Tensor], lengths: torch.Tensor, steps: int) -> torch.Tensor:
@@ -129,7 +150,7 @@ def step_labels(frame_labels: list[torch.Tensor], lengths: torch.Tensor, steps: 
 
 
 def synthetic_sentences(videos: list[GlossVideo], labels: dict, count: int, lengths: tuple, rng: random.Random):
-    """``count`` (frames, frame labels, glosses) made of random gloss pieces of one signer each."""
+    """``count`` (frames, frame labels, glosses, points or None) made of random gloss pieces of one signer each."""
     by_signer: dict[str, list] = {}
     for v in videos:
         by_signer.setdefault(v.signer, []).extend(gloss_pieces(v, labels[v.id]))
@@ -138,18 +159,19 @@ def synthetic_sentences(videos: list[GlossVideo], labels: dict, count: int, leng
     for _ in range(count if signers else 0):
         pieces = by_signer[rng.choice(signers)]
         picks = [rng.choice(pieces) for _ in range(rng.randint(*lengths))]
-        out.append((torch.cat([p[1] for p in picks]), torch.cat([p[2] for p in picks]), [p[0] for p in picks]))
+        pts = None if any(p[3] is None for p in picks) else torch.cat([p[3] for p in picks])
+        out.append((torch.cat([p[1] for p in picks]), torch.cat([p[2] for p in picks]), [p[0] for p in picks], pts))
     return out
 
 
 def trimmed(video: GlossVideo, labels: torch.Tensor, margin: int | None) -> tuple:
-    """(frames, frame labels, glosses) of a loaded video; an isolated sign is cut to its segment
-    ± ``margin`` frames (the rest before and after it is most of the clip and teaches nothing new)."""
+    """(frames, frame labels, glosses, points or None) of a loaded video; an isolated sign is cut to its
+    segment ± ``margin`` frames (the rest before and after it is most of the clip and teaches nothing new)."""
     if margin is None or video.kind != "isolated" or len(video.segments) != 1:
-        return video.frames, labels, video.glosses
+        return video.frames, labels, video.glosses, video.points
     a, b = video.segments[0]
     a, b = max(0, a - margin), min(len(video.frames), b + margin)
-    return video.frames[a:b], labels[a:b], video.glosses
+    return video.frames[a:b], labels[a:b], video.glosses, None if video.points is None else video.points[a:b]
 
 
 def length_batches(samples: list, batch_size: int, rng: random.Random, pool: int = 8) -> list[list]:
@@ -208,14 +230,19 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     train = select(everything, "train", kinds)
     dev = select(everything, "dev", ("sentence", "isolated"))
     load_frames(train + dev, cfg.frame_size, progress=progress)
+    if cfg.keypoint_aux:
+        load_points(train, cfg.frame_size)
     log(f"train: {len(train)} videos ({sum(v.kind == 'sentence' for v in train)} sentences), dev: {len(dev)} "
-        f"sentences, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
+        f"videos, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
 
     model_cfg = CorrNetConfig(num_classes=glosses.num_classes, hidden_size=cfg.hidden_size,
                               base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages))
     model = CorrNet(model_cfg)
     labels = {v.id: frame_labels(v, glosses.encode) for v in train}
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    n_points = len(AUX_POINTS)
+    point_head = torch.nn.Linear(model.conv2d.out_channels, 2 * n_points)  # training only, not saved
+    opt = torch.optim.Adam(list(model.parameters()) + list(point_head.parameters()), lr=cfg.lr,
+                           weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
     rng = random.Random(cfg.seed)
     best = {"dev_wer": math.inf, "epoch": -1, "state": None}
@@ -226,22 +253,34 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
         model.train()
         samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
         samples += synthetic_sentences(train, labels, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
-        losses = []
+        losses, parts = [], {}
         for chunk in length_batches(samples, cfg.batch_size, rng):
-            clips, clip_labels = zip(*(augment(frames, lab, cfg, rng) for frames, lab, _ in chunk))
+            clips, clip_labels, clip_points = zip(*(augment(frames, lab, cfg, rng, pts if cfg.keypoint_aux else None)
+                                                    for frames, lab, _, pts in chunk))
             batch, lengths, order = pad_batch(clips)
             targets_list = [glosses.encode(chunk[i][2]) for i in order]
             targets = torch.tensor([g for lab in targets_list for g in lab], dtype=torch.long)
             target_lengths = torch.tensor([len(lab) for lab in targets_list], dtype=torch.long)
-            out = model(batch, lengths)
+            record: dict = {}
+            out = model(batch, lengths, record=record if cfg.keypoint_aux else None)
             terms = ctc_losses(out, targets, target_lengths, cfg.loss_weights)
-            loss = terms["total"]
+            if cfg.keypoint_aux and all(p is not None for p in clip_points):
+                target_points, _, _ = pad_batch([clip_points[i] for i in order])  # B×T×K×2, padded like the frames
+                feats = record["framewise_in"].transpose(1, 2)  # B×T×C
+                pred_points = point_head(feats).view(*feats.shape[:2], n_points, 2)
+                terms["Points"] = cfg.keypoint_aux * torch.nn.functional.smooth_l1_loss(
+                    pred_points, target_points, beta=0.05) * 10.0
+            loss = terms["total"] + terms.get("Points", 0.0)
             if cfg.frame_ce:
                 steps = step_labels([clip_labels[i] for i in order], lengths, out["sequence_logits"].shape[0])
                 if (steps >= 0).any():
-                    for key in ("sequence_logits", "conv_logits"):
-                        loss = loss + cfg.frame_ce * torch.nn.functional.cross_entropy(
+                    for key, name in (("sequence_logits", "SeqCE"), ("conv_logits", "ConvCE")):
+                        terms[name] = cfg.frame_ce * torch.nn.functional.cross_entropy(
                             out[key].flatten(0, 1), steps.flatten(), ignore_index=-100)
+                        loss = loss + terms[name]
+            for name, value in terms.items():
+                if name != "total":
+                    parts.setdefault(name, []).append(float(value.detach()))
             if not torch.isfinite(loss):  # the official loop skips such batches too
                 continue
             opt.zero_grad(set_to_none=True)
@@ -250,6 +289,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
             losses.append(float(loss.detach()))
         sched.step()
         entry = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan,
+                 "terms": {k: round(float(np.mean(v)), 3) for k, v in parts.items()},
                  "seconds": round(time.time() - start_time, 1), "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         out_of_time = deadline is not None and time.time() > deadline
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or out_of_time:
@@ -258,7 +298,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
                 best = {"dev_wer": entry["dev_wer"], "epoch": epoch,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         history.append(entry)
-        log("epoch {epoch:3d}  loss {loss:.3f}".format(**entry)
+        log("epoch {epoch:3d}  loss {loss:.3f} ".format(**entry) + str(entry["terms"])
             + (f"  dev WER {entry['dev_wer']:.1f}%" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s wall, {entry['cpu_seconds']:.0f}s CPU)")
         if out_of_time:
             log(f"stopping after epoch {epoch}: max_minutes={cfg.max_minutes} reached")
