@@ -51,6 +51,8 @@ def train(dataset: str, data_root: str | None, config_path: str | None, override
 
     cfg = load_config(RecognizerTrainConfig, config_path, overrides=overrides)
     root = _dataset_root(dataset, data_root)
+    if cfg.train_size:
+        root = _training_copy(cfg, progress)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(out_path) if out_path else Path(tmp) / "corrnet_synthsign.pt"
         summary = train_recognizer(root, cfg, target, log=lambda m: click.echo(m, err=True), progress=progress)
@@ -60,6 +62,24 @@ def train(dataset: str, data_root: str | None, config_path: str | None, override
         if out_path:
             summary["checkpoint"] = str(target)
     click.echo(json.dumps(summary, indent=2))
+
+
+def _training_copy(cfg, progress: bool):
+    """The synthsign copy the recognizer trains on (generated on first use; see RecognizerTrainConfig.train_size)."""
+    import time
+
+    from slvg_bench import paths
+    from slvg_bench.data.synthsign import generate
+
+    root = paths.home() / "data" / f"synthsign-recognizer-{cfg.train_size}-r{cfg.frame_size}-s{cfg.train_seed}"
+    if not (root / "meta.json").is_file():
+        start = time.time()
+        click.echo(f"rendering the recognizer's training copy of synthsign ({cfg.train_size}, {cfg.frame_size}px) "
+                   f"into {root}", err=True)
+        generate(root, seed=cfg.train_seed, size=cfg.train_size, resolution=cfg.frame_size,
+                 workers=cfg.threads or None, progress=progress)
+        click.echo(f"rendered in {time.time() - start:.0f}s", err=True)
+    return root
 
 
 @recognizer.command("eval")

@@ -36,16 +36,17 @@ class RecognizerTrainConfig:
 
     base_width: int = 16
     hidden_size: int = 128
+    pool_grid: int = 1  # frame features: global mean (official) or the means of a g×g grid
     corr_stages: tuple = (2, 3, 4)
     frame_size: int = 64
     crop: int = 56
     frame_stride: int = 2  # 25 fps clips read at 12.5 fps (recorded in the checkpoint's input path)
     subtract_median: bool = True  # input path: minus the clip's temporal median (preprocess.InputSpec)
-    epochs: int = 36
+    epochs: int = 12
     batch_size: int = 4
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    milestones: tuple = (26, 32)  # epochs at which lr *= gamma
+    milestones: tuple = (8, 11)  # epochs at which lr *= gamma
     gamma: float = 0.2
     synthetic_per_epoch: int = 48  # sentences assembled from gloss pieces, per epoch
     synthetic_glosses: tuple = (2, 6)
@@ -66,10 +67,16 @@ class RecognizerTrainConfig:
     # regression of body/hand points (index.csv keypoints) from the frame features by a linear head used
     # only in training (not in the checkpoint): teaches where the hands are, whoever the signer is
     keypoint_aux: float = 1.0
-    eval_every: int = 4
+    eval_every: int = 2
     max_minutes: float | None = None  # stop early after this much wall time (then the best epoch so far is kept)
     seed: int = 0
     threads: int | None = None
+    # synthsign only: train on a copy of this size rendered for the recognizer (its train split =
+    # the same 8 training identities, more videos; dev split for model selection), generated once at
+    # ``frame_size`` into $SLVG_BENCH_HOME/data/synthsign-recognizer-<size>-r<frame_size>-s<seed>.
+    # None: train on the dataset itself (the benchmark's copy, `small` by default)
+    train_size: str | None = "medium"
+    train_seed: int = 1
 
     @property
     def input_spec(self) -> InputSpec:
@@ -236,7 +243,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
         f"videos, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
 
     model_cfg = CorrNetConfig(num_classes=glosses.num_classes, hidden_size=cfg.hidden_size,
-                              base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages))
+                              base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages), pool_grid=cfg.pool_grid)
     model = CorrNet(model_cfg)
     labels = {v.id: frame_labels(v, glosses.encode) for v in train}
     n_points = len(AUX_POINTS)
