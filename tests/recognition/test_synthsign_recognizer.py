@@ -153,4 +153,5 @@ def test_installed_recognizer_on_real_test_videos():
     rec = load_recognizer("corrnet-synthsign", device="cpu")
     real, _, _ = evaluate_split(rec, root, "test")
     shuffled, _, _ = evaluate_split(rec, root, "test", shuffle_frames=True)
-    assert real.wer < 15 and shuffled.wer > 60, (real.to_dict(), shuffled.to_dict())
+    # the target (< 10 %); the recognizer of the default recipe does not reach it yet (docs/wer.md)
+    assert real.wer < 10 and shuffled.wer > real.wer + 30, (real.to_dict(), shuffled.to_dict())
