@@ -46,12 +46,15 @@ class EvaluateConfig:
     align: tuple = ()
     method: str = ""
     dataset: str = ""
+    glosses: str | None = None  # reference glosses for WER: 'id|gloss …' lines, STM, or CSV (id,glosses)
     options: MetricOptions = field(default_factory=MetricOptions)
 
     def metric_ids(self) -> list[str]:
         if self.metrics:
             return resolve(list(self.metrics))
         ids = list(DEFAULT_METRICS)
+        if self.glosses:
+            ids.append("wer")
         if self.keypoints or self.keypoint_estimator:
             ids += list(REGION_METRICS)
         if self.keypoint_estimator:
@@ -68,6 +71,7 @@ def hashed_config(cfg: EvaluateConfig) -> dict:
     data["pred"] = str(Path(cfg.pred).resolve())
     data["target"] = str(Path(cfg.target).resolve())
     data["keypoints"] = str(Path(cfg.keypoints).resolve()) if cfg.keypoints else None
+    data["glosses"] = str(Path(cfg.glosses).resolve()) if cfg.glosses else None
     data["metrics"] = cfg.metric_ids()
     data["align"] = sorted(cfg.align)
     for path in _UNHASHED:
@@ -130,6 +134,45 @@ class _KeypointProvider:
             return None, str(e)
 
 
+class _GlossProvider:
+    """Reference glosses of a video key: from ``--glosses FILE``, else from the prepared dataset
+    ``--dataset`` names (its cache index), matched by the key, then by its last path component."""
+
+    def __init__(self, path: str | None, dataset: str):
+        self.table: dict[str, list[str]] = {}
+        self.note = "no reference glosses: pass --glosses FILE ('id|gloss gloss …' lines or a CSV with id,glosses)"
+        if path:
+            from slvg_bench.recognition.transcripts import read_transcripts
+
+            self.table = read_transcripts(path)
+            self.note = f"video not in --glosses {path}"
+        elif dataset:
+            self.table = _dataset_glosses(dataset)
+            if self.table:
+                self.note = f"video not in dataset {dataset!r} (pass --glosses FILE)"
+
+    def for_video(self, key: str) -> list[str] | None:
+        return self.table.get(key) or self.table.get(key.rsplit("/", 1)[-1])
+
+
+def _dataset_glosses(dataset: str) -> dict[str, list[str]]:
+    """``{video id: glosses}`` of a registered dataset's prepared cache ({} when none or no glosses)."""
+    from slvg_bench.data.registry import DATASETS
+    from slvg_bench.errors import SlvgError
+
+    if dataset not in DATASETS:
+        return {}
+    try:
+        from slvg_bench.data.cache import open_cache
+
+        rows = open_cache(dataset).rows(ok_only=False)
+    except SlvgError:
+        return {}
+    if "glosses" not in rows.columns:
+        return {}
+    return {str(i): str(g).split() for i, g in zip(rows["id"], rows["glosses"]) if isinstance(g, str) and g.strip()}
+
+
 def _aggregate_paths(out: Path) -> tuple[Path, Path]:
     stem = out.name[: -len(out.suffix)] if out.suffix else out.name
     return out.with_name(f"{stem}.aggregate.csv"), out.with_name(f"{stem}.aggregate.json")
@@ -181,12 +224,16 @@ def evaluate(
 
     seeds = provenance.seed_everything(0)
     metric_ids = cfg.metric_ids()
-    scorer = Scorer(metric_ids, cfg.options, device, batch_frames, metric_kwargs)
+    kwargs = {"wer": {"dataset": cfg.dataset}} if "wer" in metric_ids else {}
+    for mid, kw in (metric_kwargs or {}).items():
+        kwargs[mid] = {**kwargs.get(mid, {}), **kw}
+    scorer = Scorer(metric_ids, cfg.options, device, batch_frames, kwargs)
     folder = KeypointFolder(cfg.keypoints) if cfg.keypoints else None
     estimator = None
     if cfg.keypoint_estimator and (scorer.needs("target_keypoints") or scorer.needs("keypoint_estimator")):
         estimator = load_estimator(cfg.keypoint_estimator, device)
     keypoints = _KeypointProvider(folder, estimator)
+    glosses = _GlossProvider(cfg.glosses, cfg.dataset) if "wer" in metric_ids and "wer" not in scorer.unavailable else None
 
     hashed = hashed_config(cfg)
     chash = config_mod.config_hash(hashed)
@@ -205,7 +252,8 @@ def evaluate(
     todo = [k for k in keys if (ctx.run_id, k) not in done]
     try:
         for key in track(todo, f"scoring {len(todo)} videos", enabled=progress):
-            store.add(_score_video(key, preds.get(key), targets[key], cfg, scorer, schema, ctx, keypoints, device))
+            store.add(_score_video(key, preds.get(key), targets[key], cfg, scorer, schema, ctx, keypoints, device,
+                                   glosses))
     finally:
         store.flush()  # finished rows survive interrupts and crashes
 
@@ -229,7 +277,7 @@ def evaluate(
     return EvaluateResult(run_rows, entries, summary, prov, out, csv_path, json_path)
 
 
-def _score_video(key, pred_path, target_path, cfg, scorer, schema, ctx, keypoints, device) -> dict:
+def _score_video(key, pred_path, target_path, cfg, scorer, schema, ctx, keypoints, device, glosses=None) -> dict:
     def failed(message: str, n: int = 0) -> dict:
         return results.make_row(ctx, schema, key, n, "failed", message)
 
@@ -253,6 +301,12 @@ def _score_video(key, pred_path, target_path, cfg, scorer, schema, ctx, keypoint
     kp, kp_reason = keypoints.for_video(key, n_target, target.shape[0])
     pair = make_pair(key, pred, target, device, target_keypoints=kp, estimator=keypoints.estimator,
                      keypoint_note=kp_reason if keypoints.estimator is None else None)
+    if glosses is not None:
+        refs = glosses.for_video(key)
+        if refs:
+            pair.extras["glosses"] = refs
+        else:
+            pair.extras["glosses_note"] = glosses.note
     values, reasons, state = scorer.score(pair)
     return results.make_row(ctx, schema, key, pair.n_frames, "ok", note, values, reasons, state)
 

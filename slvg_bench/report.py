@@ -19,13 +19,14 @@ def print_aggregate(console, title: str, entries, summary: dict) -> None:
         if e.metric in unavailable:
             note = "unavailable (see below)"
         elif e.reducer == "corpus" and not e.reason:
-            d = e.details
-            note = f"{d.get('n_clips_generated')}/{d.get('n_clips_real')} clips, {d.get('clip_length')} frames, {d.get('covariance')} cov."
+            note = _corpus_note(e)
         table.add_row(escape(e.name), "↑" if e.higher_is_better else "↓", value, str(e.n_videos), str(e.n_missing),
                       escape(note))
     console.print(table)
+    shown = set()
     for e in entries:
-        if e.reducer == "corpus" and e.details:
+        if e.reducer == "corpus" and e.details and e.metric not in shown:
+            shown.add(e.metric)
             console.print(f"[bold]{e.metric}[/] protocol: " + escape("; ".join(f"{k}: {v}" for k, v in e.details.items())),
                           highlight=False, soft_wrap=True)
     for reason in unavailable.values():
@@ -35,3 +36,16 @@ def print_aggregate(console, title: str, entries, summary: dict) -> None:
         console.print(f"[red]{len(failed)} video(s) failed[/] (status 'failed' in the rows):")
         for vid, msg in list(failed.items())[:10]:
             console.print(f"  {escape(vid)}: {escape(msg)}", highlight=False, soft_wrap=True)
+
+
+def _corpus_note(e) -> str:
+    """One line on how a corpus figure was obtained (FVD clips, WER error counts)."""
+    d = e.details
+    if "n_clips_generated" in d:
+        return f"{d.get('n_clips_generated')}/{d.get('n_clips_real')} clips, {d.get('clip_length')} frames, {d.get('covariance')} cov."
+    side = d.get("real" if e.column.endswith("-real") else "generated")
+    if isinstance(side, dict):
+        what = "real target videos" if e.column.endswith("-real") else "generated videos"
+        return (f"{what}: S {side['substitutions']}, D {side['deletions']}, I {side['insertions']} of "
+                f"{side['n_ref']} glosses ({d.get('recognizer')}, {d.get('decoder')})")
+    return ""

@@ -285,9 +285,9 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
         info = cls.info
         if info.level == "corpus":
             options = getattr(options_root, cls.options_key) if (options_root is not None and cls.options_key) else None
-            res = cls.compute_corpus(rows, options)
-            out.append(AggregateRow(info.id, info.id, "corpus", res.value, info.higher_is_better, info.version,
-                                    int(res.details.get("n_videos", 0)), 0, res.n_missing, res.reason, res.details))
+            for col, res in cls.compute_corpus_columns(rows, options).items():
+                out.append(AggregateRow(info.id, col, "corpus", res.value, info.higher_is_better, info.version,
+                                        int(res.details.get("n_videos", 0)), 0, res.n_missing, res.reason, res.details))
             continue
         for col in info.output_columns:
             if col not in ok.columns:

@@ -21,6 +21,7 @@ from slvg_bench.metrics.region_boxes import BoxOptions
 from slvg_bench.metrics.registry import build as build_metric
 from slvg_bench.metrics.registry import metric_class
 from slvg_bench.metrics.tcd import TCDOptions
+from slvg_bench.metrics.wer_metric import WEROptions
 from slvg_bench.results import RowSchema
 
 ALIGN_POLICIES = ("truncate", "resize")
@@ -34,6 +35,7 @@ class MetricOptions:
     tcd: TCDOptions = field(default_factory=TCDOptions)
     regions: BoxOptions = field(default_factory=BoxOptions)
     keypoint_distance: KeypointDistanceOptions = field(default_factory=KeypointDistanceOptions)
+    wer: WEROptions = field(default_factory=WEROptions)
 
 
 class InputError(Exception):

@@ -15,7 +15,13 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--out", "out", required=True, type=click.Path(), help="Result rows (.parquet); aggregate CSV/JSON go next to it.")
 @click.option("--metrics", "metrics", default=None,
               help="Comma-separated metric ids or aliases (default: l1,ssim,lpips-alex,fvd-i3d-k400,tcd "
-                   "[+ region metrics with keypoints, + akd with an estimator]).")
+                   "[+ region metrics with keypoints, + akd with an estimator, + wer with --glosses]).")
+@click.option("--glosses", "glosses", type=click.Path(), default=None,
+              help="Reference glosses for WER: 'id|gloss gloss …' lines, an STM file, or a CSV with id,glosses "
+                   "columns (default: the glosses of --dataset when it is a prepared dataset).")
+@click.option("--wer-recognizer", "wer_recognizer", default=None,
+              help="Recognizer for WER: corrnet-synthsign, corrnet-phoenix2014t, corrnet-csl-daily or a checkpoint "
+                   "path (default: the one for --dataset).")
 @click.option("--keypoints", "keypoints", type=click.Path(), default=None,
               help="Folder of target keypoints <video key>.npy (T×133×3, COCO-WholeBody) for region metrics.")
 @click.option("--keypoint-estimator", "keypoint_estimator", default=None,
@@ -40,7 +46,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--overwrite", is_flag=True, help="Replace results of a different configuration in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout (table goes to stderr).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def evaluate(pred, target, out, metrics, keypoints, keypoint_estimator, align, fvd_skip_short, fvd_clip_length,
+def evaluate(pred, target, out, metrics, glosses, wer_recognizer, keypoints, keypoint_estimator, align, fvd_skip_short, fvd_clip_length,
              fvd_covariance, fvd_network, config_file, overrides, method, dataset, device, batch_frames, limit,
              overwrite, as_json, progress) -> None:
     """Score generated videos (--pred) against targets (--target), matched by relative path.
@@ -68,6 +74,8 @@ def evaluate(pred, target, out, metrics, keypoints, keypoint_estimator, align, f
     layer: dict = {"pred": pred, "target": target}
     if metrics:
         layer["metrics"] = _split((metrics,))
+    if glosses:
+        layer["glosses"] = glosses
     if keypoints:
         layer["keypoints"] = keypoints
     if keypoint_estimator:
@@ -82,6 +90,8 @@ def evaluate(pred, target, out, metrics, keypoints, keypoint_estimator, align, f
                              "covariance": fvd_covariance, "network": fvd_network}.items() if v is not None}
     if fvd:
         layer["options"] = {"fvd": fvd}
+    if wer_recognizer:
+        layer.setdefault("options", {})["wer"] = {"recognizer": wer_recognizer}
     cfg = load_config(EvaluateConfig, config_file, layer, overrides=overrides)
     result = run_evaluate(cfg, out, device=resolve_device(device), batch_frames=batch_frames, limit=limit,
                           overwrite=overwrite, progress=progress)

@@ -51,6 +51,8 @@ def train(dataset: str, data_root: str | None, config_path: str | None, override
 
     cfg = load_config(RecognizerTrainConfig, config_path, overrides=overrides)
     root = _dataset_root(dataset, data_root)
+    if cfg.train_size:
+        root = _training_copy(cfg, progress)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(out_path) if out_path else Path(tmp) / "corrnet_synthsign.pt"
         summary = train_recognizer(root, cfg, target, log=lambda m: click.echo(m, err=True), progress=progress)
@@ -62,6 +64,24 @@ def train(dataset: str, data_root: str | None, config_path: str | None, override
     click.echo(json.dumps(summary, indent=2))
 
 
+def _training_copy(cfg, progress: bool):
+    """The synthsign copy the recognizer trains on (generated on first use; see RecognizerTrainConfig.train_size)."""
+    import time
+
+    from slvg_bench import paths
+    from slvg_bench.data.synthsign import generate
+
+    root = paths.home() / "data" / f"synthsign-recognizer-{cfg.train_size}-r{cfg.frame_size}-s{cfg.train_seed}"
+    if not (root / "meta.json").is_file():
+        start = time.time()
+        click.echo(f"rendering the recognizer's training copy of synthsign ({cfg.train_size}, {cfg.frame_size}px) "
+                   f"into {root}", err=True)
+        generate(root, seed=cfg.train_seed, size=cfg.train_size, resolution=cfg.frame_size,
+                 workers=cfg.threads or None, progress=progress)
+        click.echo(f"rendered in {time.time() - start:.0f}s", err=True)
+    return root
+
+
 @recognizer.command("eval")
 @click.option("--recognizer", "name", default="corrnet-synthsign", show_default=True,
               help="Recognizer id (corrnet-synthsign, corrnet-phoenix2014t, corrnet-csl-daily) or checkpoint path.")
@@ -71,10 +91,12 @@ def train(dataset: str, data_root: str | None, config_path: str | None, override
 @click.option("--decoder", type=click.Choice(["beam", "greedy"]), default="beam", show_default=True)
 @click.option("--shuffled/--no-shuffled", default=True, show_default=True,
               help="Also score the same videos with their frames shuffled in time (a sanity floor).")
+@click.option("--kinds", default="sentence,isolated", show_default=True,
+              help="Which videos of the split: sentence, isolated or both (comma-separated).")
 @click.option("--limit", type=int, default=None, help="Only the first N videos.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def eval_(name: str, dataset: str, data_root: str | None, split: str, decoder: str, shuffled: bool,
-          limit: int | None, as_json: bool) -> None:
+          kinds: str, limit: int | None, as_json: bool) -> None:
     """WER of a recognizer on the real videos of a dataset split (and on time-shuffled copies)."""
     import json
 
@@ -83,11 +105,13 @@ def eval_(name: str, dataset: str, data_root: str | None, split: str, decoder: s
 
     rec = load_recognizer(name, decoder=decoder)
     root = _dataset_root(dataset, data_root)
-    results = {"recognizer": rec.name, "dataset": dataset, "split": split, "decoder": decoder}
-    counts, _, _ = evaluate_split(rec, root, split, limit=limit, progress=not as_json)
+    kinds_t = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    results = {"recognizer": rec.name, "dataset": dataset, "split": split, "decoder": decoder, "kinds": list(kinds_t)}
+    counts, _, _ = evaluate_split(rec, root, split, kinds_t, limit=limit, progress=not as_json)
     results["real"] = counts.to_dict()
     if shuffled:
-        counts_s, _, _ = evaluate_split(rec, root, split, shuffle_frames=True, limit=limit, progress=not as_json)
+        counts_s, _, _ = evaluate_split(rec, root, split, kinds_t, shuffle_frames=True, limit=limit,
+                                        progress=not as_json)
         results["shuffled"] = counts_s.to_dict()
     if as_json:
         click.echo(json.dumps(results, indent=2))

@@ -16,7 +16,10 @@ import click
                    "else train one now).")
 @click.option("--train-preset", default=None, help="Preset used when a checkpoint must be trained (synthsign: quick).")
 @click.option("--no-train", is_flag=True, help="Fail instead of training when no checkpoint exists.")
-@click.option("--metrics", default=None, help="Comma-separated metric ids (default: the task's metrics).")
+@click.option("--metrics", default=None,
+              help="Comma-separated metric ids (default: the task's metrics, + wer when the dataset has glosses).")
+@click.option("--wer-recognizer", default=None,
+              help="Recognizer for WER (default: the dataset's, e.g. corrnet-synthsign), or a checkpoint path.")
 @click.option("--keypoint-estimator", default=None, help="Pose estimator for keypoint distance (akd).")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
 @click.option("--batch-size", type=int, default=8, show_default=True, help="Driving frames per generator batch.")
@@ -31,8 +34,9 @@ import click
               help="Also write plots/<video>.png: L1, SSIM and TCD per frame and a TCD map (reconstruction only).")
 @click.option("--plot-frame", type=int, default=None, help="Frame of the TCD map in --plots (default: the middle one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout.")
-def run(method, dataset, task, split, checkpoint, train_preset, no_train, metrics, keypoint_estimator, device,
-        batch_size, limit, resolution, data_root, out, overwrite, save_videos, label, plots, plot_frame, as_json) -> None:
+def run(method, dataset, task, split, checkpoint, train_preset, no_train, metrics, wer_recognizer, keypoint_estimator,
+        device, batch_size, limit, resolution, data_root, out, overwrite, save_videos, label, plots, plot_frame,
+        as_json) -> None:
     """Generate every video of TASK with METHOD on DATASET, score it, and write the run directory
     (per-video Parquet rows, aggregate CSV/JSON with provenance, generated videos). Resumable: rerun the
     same command to continue; a finished run prints its results (with --plots: draws the missing plots).
@@ -47,6 +51,10 @@ def run(method, dataset, task, split, checkpoint, train_preset, no_train, metric
     cfg = RunConfig(method=method, dataset=dataset, task=task, split=split, resolution=resolution,
                     metrics=tuple(m.strip() for m in metrics.split(",")) if metrics else None,
                     keypoint_estimator=keypoint_estimator, checkpoint=checkpoint)
+    if wer_recognizer:
+        from slvg_bench.metrics.wer_metric import WEROptions
+
+        cfg.options.wer = WEROptions(recognizer=wer_recognizer)
     result = run_benchmark(cfg, out=out, device=device, batch_size=batch_size, limit=limit, data_root=data_root,
                            train_if_missing=not no_train, train_preset=train_preset, overwrite=overwrite,
                            save_videos=save_videos, label=label, plots=plots, plot_frame=plot_frame)

@@ -46,7 +46,7 @@ def default_out_dir(cfg: RunConfig) -> Path:
     return Path("runs") / f"{cfg.dataset}_{cfg.split}_{cfg.task}" / cfg.method
 
 
-def choose_metrics(cfg: RunConfig, has_keypoints: bool) -> list[str]:
+def choose_metrics(cfg: RunConfig, has_keypoints: bool, has_glosses: bool = False) -> list[str]:
     from slvg_bench.metrics.registry import resolve
 
     if cfg.metrics:
@@ -66,6 +66,8 @@ def choose_metrics(cfg: RunConfig, has_keypoints: bool) -> list[str]:
         ids.remove("akd")  # needs an estimator on the generated frames
     if cfg.task == "reconstruction" and cfg.keypoint_estimator:
         ids.append("akd")
+    if has_glosses:
+        ids.append("wer")  # readability (paper Tables 2-3); unavailable with the fix when no recognizer is installed
     return ids
 
 
@@ -169,9 +171,12 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
         raise SlvgError(f"{cfg.dataset} has no prepared videos in split(s) {', '.join(splits)}; "
                         f"run `slvg-bench datasets prepare {cfg.dataset}` first")
     has_keypoints = jobs[0].driving_keypoints is not None
-    metric_ids = choose_metrics(cfg, has_keypoints)
+    metric_ids = choose_metrics(cfg, has_keypoints, any(j.glosses for j in jobs))
     cfg.metrics = tuple(metric_ids)
-    scorer = Scorer(metric_ids, cfg.options, device, 32, metric_kwargs)
+    kwargs = {"wer": {"dataset": cfg.dataset}} if "wer" in metric_ids else {}
+    for mid, kw in (metric_kwargs or {}).items():
+        kwargs[mid] = {**kwargs.get(mid, {}), **kw}
+    scorer = Scorer(metric_ids, cfg.options, device, 32, kwargs)
     estimator = None
     if cfg.keypoint_estimator:
         from slvg_bench.metrics.keypoint_source import load_estimator

@@ -208,6 +208,12 @@ class Metric:
         """The corpus figure from result rows alone (their state columns)."""
         raise TypeError(f"metric {cls.info.id!r} is per-video: it has no corpus computation")
 
+    @classmethod
+    def compute_corpus_columns(cls, rows: "pd.DataFrame", options: Any = None) -> dict[str, CorpusResult]:
+        """``{column: figure}`` of a corpus metric with several columns (``info.columns``; WER and
+        WER on the real videos); by default the one figure of :meth:`compute_corpus`."""
+        return {cls.info.id: cls.compute_corpus(rows, options)}
+
 
 def nan_if_empty(values: list[float]) -> float:
     return float(sum(values) / len(values)) if values else math.nan

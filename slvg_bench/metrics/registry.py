@@ -24,6 +24,7 @@ METRICS: Registry[type] = Registry(
         "region-ssim": "slvg_bench.metrics.regions:RegionSSIM",
         "region-lpips-alex": "slvg_bench.metrics.regions:RegionLPIPSAlex",
         "akd": "slvg_bench.metrics.keypoint_distance:KeypointDistance",
+        "wer": "slvg_bench.metrics.wer_metric:WER",
     },
 )
 

@@ -111,13 +111,16 @@ class CorrResNet18(nn.Module):
             ``alpha`` has one entry per block, in this order.
     """
 
-    def __init__(self, base_width: int = 64, corr_stages: Sequence[int] = (2, 3, 4)):
+    def __init__(self, base_width: int = 64, corr_stages: Sequence[int] = (2, 3, 4), pool_grid: int = 1):
         super().__init__()
+        if pool_grid < 1:
+            raise ValueError(f"pool_grid must be >= 1, got {pool_grid}")
+        self.pool_grid = pool_grid
         corr_stages = tuple(sorted(corr_stages))
         if not set(corr_stages) <= set(CORR_NAMES):
             raise ValueError(f"corr_stages must be a subset of (2, 3, 4), got {corr_stages}")
         self.corr_stages = corr_stages
-        self.out_channels = 8 * base_width
+        self.out_channels = 8 * base_width * pool_grid ** 2
         # zeros, as officially: a fresh model is exactly the (ImageNet) ResNet
         self.alpha = nn.Parameter(torch.zeros(len(corr_stages)))
         self.conv1 = nn.Conv3d(3, base_width, kernel_size=(1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3), bias=False)
@@ -162,8 +165,13 @@ class CorrResNet18(nn.Module):
         x = self.forward_maps(x, record)
         x = x.transpose(1, 2).flatten(0, 1)  # (B·T, C, h, w)
         # the official AvgPool2d(7) over the 7×7 map of a 224 input is this global mean;
-        # pooling over the whole map also serves narrower inputs (the synthsign recognizer)
-        x = F.avg_pool2d(x, kernel_size=x.shape[-2:])
+        # pooling over the whole map also serves narrower inputs. pool_grid > 1 (not official)
+        # averages over a g×g grid of cells instead and keeps them all (C·g² features): where in
+        # the frame something is stays in the features (the synthsign recognizer, 2×2 at 56²)
+        if self.pool_grid == 1:
+            x = F.avg_pool2d(x, kernel_size=x.shape[-2:])
+        else:
+            x = F.adaptive_avg_pool2d(x, self.pool_grid)
         if record is not None:
             record["avgpool_out"] = x
         return x.flatten(1)

@@ -69,8 +69,12 @@ def infer_config(state_dict: Mapping[str, torch.Tensor], where: str = "state dic
         raise CheckpointError(f"{where} is not a CorrNet state dict: key {e.args[0]!r} is missing") from e
     stages = tuple(s for s, name in CORR_NAMES.items() if f"conv2d.{name}.weights" in state_dict)
     layers = sum(1 for k in state_dict if k.startswith("temporal_model.rnn.weight_ih_l") and not k.endswith("_reverse"))
+    grid = 1
+    conv_in = state_dict.get("conv1d.temporal_conv.0.weight")
+    if conv_in is not None and conv_in.shape[1] != 8 * base_width:  # frame features of a g×g pooling grid
+        grid = int(round((conv_in.shape[1] / (8 * base_width)) ** 0.5))
     return CorrNetConfig(num_classes=int(num_classes), hidden_size=int(hidden), base_width=int(base_width),
-                         corr_stages=stages, lstm_layers=max(layers, 1))
+                         corr_stages=stages, lstm_layers=max(layers, 1), pool_grid=max(grid, 1))
 
 
 def _short(keys: list[str], n: int = 6) -> str:

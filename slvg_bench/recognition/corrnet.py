@@ -46,6 +46,7 @@ class CorrNetConfig:
     corr_stages: tuple = (2, 3, 4)
     lstm_layers: int = 2
     lstm_dropout: float = 0.3
+    pool_grid: int = 1  # frame features: global mean (official) or a g×g grid of means (C·g² features)
 
 
 PRESETS: dict[str, CorrNetConfig] = {
@@ -143,7 +144,7 @@ class CorrNet(nn.Module):
     def __init__(self, config: CorrNetConfig | None = None):
         super().__init__()
         self.config = config = config or CorrNetConfig()
-        self.conv2d = CorrResNet18(config.base_width, config.corr_stages)
+        self.conv2d = CorrResNet18(config.base_width, config.corr_stages, config.pool_grid)
         self.conv1d = TemporalConv(self.conv2d.out_channels, config.hidden_size)
         self.temporal_model = BiLSTM(config.hidden_size, config.hidden_size, config.lstm_layers, config.lstm_dropout)
         self.classifier = NormLinear(config.hidden_size, config.num_classes)

@@ -17,12 +17,14 @@ def shuffle_in_time(video: torch.Tensor, seed: int) -> torch.Tensor:
     return video[torch.randperm(len(video), generator=g)]
 
 
-def evaluate_split(rec: Recognizer, root: str | Path, split: str = "test", kinds=("sentence",),
+def evaluate_split(rec: Recognizer, root: str | Path, split: str = "test", kinds=("sentence", "isolated"),
                    shuffle_frames: bool = False, seed: int = 0, limit: int | None = None,
                    progress: bool = False) -> tuple[ErrorCounts, dict[str, list[str]], dict[str, list[str]]]:
     """(counts, hypotheses, references) of ``rec`` on the ``split`` videos of ``root``.
 
     Videos are read at their stored size and go through the recognizer's own input path.
+    ``kinds``: which videos of the split (default all: sentences and isolated signs, the set
+    ``slvg-bench run`` scores).
     """
     from slvg_bench.console import track
     from slvg_bench.video import read_video

@@ -31,11 +31,19 @@ class InputSpec:
     """How frames become model input: resize to ``frame_size``², centre crop ``crop``², [-1, 1].
 
     ``quantize``: round the resized frames to 1/255 steps (the official frames are 8-bit files).
+    ``frame_stride``: keep every ``frame_stride``-th frame from the first (1 = all, official);
+    the synthsign recognizer reads its 25 fps clips at 12.5 fps (2).
+    ``subtract_median``: subtract the clip's per-pixel temporal median from every frame (after the
+    crop, clamped to [-1, 1]): what stays still — background, clothes, face — cancels, the moving
+    arms and hands remain. Off officially; the synthsign recognizer uses it so that eight training
+    signers suffice to read unseen ones.
     """
 
     frame_size: int = 256
     crop: int = 224
     quantize: bool = True
+    frame_stride: int = 1
+    subtract_median: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,18 +70,24 @@ def center_crop(video: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def prepare_video(video: torch.Tensor, spec: InputSpec = OFFICIAL_INPUT) -> torch.Tensor:
-    """One clip ``T×3×H×W`` float in [0,1] -> model frames ``T×3×crop×crop`` float in [-1,1]."""
+    """One clip ``T×3×H×W`` float in [0,1] -> model frames ``ceil(T/frame_stride)×3×crop×crop`` in [-1,1]."""
     if video.dim() != 4 or video.shape[1] != 3:
         raise ValueError(f"expected a T×3×H×W video, got shape {tuple(video.shape)}")
     if video.shape[0] == 0:
         raise ValueError("cannot recognise an empty video (0 frames)")
-    x = resize_frames(video.float(), spec.frame_size)
+    x = resize_frames(video[:: spec.frame_stride].float(), spec.frame_size)
     if spec.quantize:
         x = torch.round(x * 255.0)
         x = x / 127.5 - 1.0  # exactly BaseFeeder.normalize on the 8-bit values
     else:
         x = x * 2.0 - 1.0
-    return center_crop(x, spec.crop)
+    x = center_crop(x, spec.crop)
+    return subtract_temporal_median(x) if spec.subtract_median else x
+
+
+def subtract_temporal_median(clip: torch.Tensor) -> torch.Tensor:
+    """``T×3×H×W`` in [-1, 1] minus its per-pixel median over time, clamped to [-1, 1]."""
+    return (clip - clip.median(dim=0).values).clamp_(-1.0, 1.0)
 
 
 def uint8_to_input(frames_uint8: torch.Tensor) -> torch.Tensor:

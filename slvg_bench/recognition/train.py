@@ -1,14 +1,15 @@
 """Train a CorrNet-architecture recognizer on a gloss-annotated dataset (synthsign) on CPU.
 
-The model is the official architecture at reduced width (ResNet-18 stages 16/32/64/128
-channels instead of 64…512, correlation blocks after layers 2–4, K5-P2-K5-P2 temporal
-conv and BiLSTM at 128, shared NormLinear classifier) on 64×64 frames (the 128×128 clips
-downscaled), centre/random crop 56. The objective is the official one (SeqCTC + ConvCTC +
-25·Dist); the augmentations are the official ones (random crop, horizontal flip — which on
-synthsign is a change of handedness, as its left-handed signers are mirrors —, temporal
-rescale ±20%) plus sentences assembled from gloss pieces of the training videos (cut at
-transition midpoints, same signer), which multiplies the few training sentences.
-The best epoch on the dev split (greedy WER) is kept.
+The model is the official architecture at a quarter width (ResNet-18 stages 16/32/64/128,
+correlation blocks after layers 2–4, K5-P2-K5-P2 temporal conv and BiLSTM at 128, shared
+NormLinear classifier; 1.1 M parameters). Input path (recorded in the checkpoint): 64×64
+frames, crop 56, 12.5 fps, minus the clip's temporal median. Objective: SeqCTC + ConvCTC +
+10·Dist plus frame-level cross-entropy from the ``index.csv`` gloss segments and regression
+of 9 body/hand points by a training-only head. Augmentations: the official ones (random crop,
+flip — on synthsign a change of handedness —, temporal rescale) plus scale, colour and
+channel-order jitter, and sentences assembled from gloss pieces of the training videos.
+For synthsign it trains on its own ``medium`` render (``train_size``). The best dev epoch
+(greedy WER) is kept. docs/wer.md has the measured WER.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ import torch
 
 from slvg_bench.recognition.corrnet import CorrNet, CorrNetConfig, ctc_losses
 from slvg_bench.recognition.gloss_dict import GlossDict
-from slvg_bench.recognition.gloss_videos import GlossVideo, gloss_pieces, load_frames, read_index, select
-from slvg_bench.recognition.preprocess import InputSpec, pad_batch
+from slvg_bench.recognition.gloss_videos import (AUX_POINTS, GlossVideo, frame_labels, gloss_pieces, load_frames,
+                                                 load_points, read_index, select)
+from slvg_bench.recognition.preprocess import InputSpec, pad_batch, subtract_temporal_median
 
 
 @dataclass
@@ -35,29 +37,52 @@ class RecognizerTrainConfig:
 
     base_width: int = 16
     hidden_size: int = 128
+    pool_grid: int = 1  # frame features: global mean (official) or the means of a g×g grid
     corr_stages: tuple = (2, 3, 4)
     frame_size: int = 64
     crop: int = 56
-    epochs: int = 60
+    frame_stride: int = 2  # 25 fps clips read at 12.5 fps (recorded in the checkpoint's input path)
+    subtract_median: bool = True  # input path: minus the clip's temporal median (preprocess.InputSpec)
+    epochs: int = 12
     batch_size: int = 4
-    lr: float = 1e-3
+    lr: float = 2e-3
     weight_decay: float = 1e-4
-    milestones: tuple = (40, 52)  # epochs at which lr *= gamma
+    milestones: tuple = (8, 11)  # epochs at which lr *= gamma
     gamma: float = 0.2
-    synthetic_per_epoch: int = 96  # sentences assembled from gloss pieces, per epoch
+    synthetic_per_epoch: int = 48  # sentences assembled from gloss pieces, per epoch
     synthetic_glosses: tuple = (2, 6)
     use_isolated: bool = True
+    isolated_margin: int = 8  # isolated clips trimmed to their sign ± this many frames (None: whole clip)
     flip: bool = True
     temporal_rescale: float = 0.2
-    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 25.0})
-    eval_every: int = 5
+    rescale_min_len: int = 8  # official 32 frames, too long for stride-2 isolated signs
+    # appearance changes the 8 training signers do not cover: per-clip channel gain/offset,
+    # random channel order, and a crop of U(scale_min, 1) x frame_size resized to ``crop``
+    colour_jitter: float = 0.3
+    channel_shuffle: bool = True
+    scale_min: float = 0.8
+    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 10.0})
+    # frame-level cross-entropy against the gloss segments of index.csv (0 = off): a dense
+    # signal that gets the from-scratch CTC model off its all-blank plateau quickly
+    frame_ce: float = 5.0
+    # regression of body/hand points (index.csv keypoints) from the frame features by a linear head used
+    # only in training (not in the checkpoint): teaches where the hands are, whoever the signer is
+    keypoint_aux: float = 1.0
+    eval_every: int = 2
     max_minutes: float | None = None  # stop early after this much wall time (then the best epoch so far is kept)
     seed: int = 0
     threads: int | None = None
+    # synthsign only: train on a copy of this size rendered for the recognizer (its train split =
+    # the same 8 training identities, more videos; dev split for model selection), generated once at
+    # ``frame_size`` into $SLVG_BENCH_HOME/data/synthsign-recognizer-<size>-r<frame_size>-s<seed>.
+    # None: train on the dataset itself (the benchmark's copy, `small` by default)
+    train_size: str | None = "medium"
+    train_seed: int = 1
 
     @property
     def input_spec(self) -> InputSpec:
-        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True)
+        return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True, frame_stride=self.frame_stride,
+                         subtract_median=self.subtract_median)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,30 +99,87 @@ def temporal_rescale(n: int, scale: float, rng: random.Random, min_len: int = 32
     return sorted(idx)
 
 
-def augment(frames: torch.Tensor, cfg: RecognizerTrainConfig, rng: random.Random) -> torch.Tensor:
-    """uint8 ``T×3×S×S`` -> float ``T'×3×crop×crop`` in [-1, 1]: random crop, flip, temporal rescale."""
-    s = frames.shape[-1]
-    top, left = rng.randint(0, s - cfg.crop), rng.randint(0, s - cfg.crop)
-    x = frames[..., top:top + cfg.crop, left:left + cfg.crop]
-    if cfg.flip and rng.random() < 0.5:
-        x = x.flip(-1)
+def augment(frames: torch.Tensor, labels: torch.Tensor, cfg: RecognizerTrainConfig, rng: random.Random,
+            points: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """uint8 ``T×3×S×S`` (+ per-frame labels, + ``T×K×2`` points in pixels) -> float ``T'×3×crop×crop`` in
+    [-1, 1] (+ labels, + points in [-1, 1] of the crop): frame stride (random phase), temporal rescale,
+    random (scaled) crop, flip, colour jitter — one draw per clip."""
+    idx = torch.arange(len(frames))
+    if cfg.frame_stride > 1:
+        idx = idx[rng.randrange(min(cfg.frame_stride, len(frames)))::cfg.frame_stride]
     if cfg.temporal_rescale:
-        x = x[temporal_rescale(len(x), cfg.temporal_rescale, rng)]
-    return x.float() / 127.5 - 1.0
+        idx = idx[temporal_rescale(len(idx), cfg.temporal_rescale, rng, min_len=cfg.rescale_min_len)]
+    frames, labels = frames[idx], labels[idx]
+    s = frames.shape[-1]
+    side = cfg.crop if cfg.scale_min >= 1 else rng.randint(min(cfg.crop, int(round(cfg.scale_min * s))), s)
+    top, left = rng.randint(0, s - side), rng.randint(0, s - side)
+    x = frames[..., top:top + side, left:left + side].float() / 255.0
+    if side != cfg.crop:
+        x = torch.nn.functional.interpolate(x, size=(cfg.crop, cfg.crop), mode="bilinear", align_corners=False,
+                                            antialias=side > cfg.crop)
+    flip = cfg.flip and rng.random() < 0.5
+    if flip:
+        x = x.flip(-1)
+    if points is not None:
+        from slvg_bench.recognition.gloss_videos import AUX_FLIP_PAIRS
+
+        p = (points[idx] - torch.tensor([left, top])) + 0.5  # pixel centres -> crop coordinates (align_corners=False)
+        p = p / side * 2.0 - 1.0
+        if flip:
+            p = p * torch.tensor([-1.0, 1.0])
+            perm = list(range(p.shape[1]))
+            for a, b in AUX_FLIP_PAIRS:
+                perm[a], perm[b] = b, a
+            p = p[:, perm]
+        points = p
+    if cfg.channel_shuffle:
+        x = x[:, torch.tensor(rng.sample(range(3), 3))]
+    if cfg.colour_jitter:
+        j = cfg.colour_jitter
+        gain = torch.tensor([1 + j * (2 * rng.random() - 1) for _ in range(3)]).view(1, 3, 1, 1)
+        offset = torch.tensor([j / 2 * (2 * rng.random() - 1) for _ in range(3)]).view(1, 3, 1, 1)
+        x = x * gain + offset
+    x = x.clamp(0, 1) * 2.0 - 1.0
+    return (subtract_temporal_median(x) if cfg.subtract_median else x), labels, points
 
 
-def synthetic_sentences(videos: list[GlossVideo], count: int, lengths: tuple, rng: random.Random):
-    """``count`` (frames, glosses) made of random gloss pieces of one signer each."""
+def step_labels(frame_labels: list[torch.Tensor], lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """Per-output-step targets ``T'×B``: the label of the frame at the centre of each step's
+    receptive field (padded frames 4j..4j+15, i.e. original frame 4j+1 after the 6-frame
+    front padding); -100 past a clip's valid steps."""
+    from slvg_bench.recognition.corrnet import output_lengths
+
+    out = torch.full((steps, len(frame_labels)), -100, dtype=torch.long)
+    valid = output_lengths(lengths)
+    for b, lab in enumerate(frame_labels):
+        centre = (torch.arange(int(valid[b])) * 4 + 1).clamp(0, len(lab) - 1)
+        out[: len(centre), b] = lab[centre]
+    return out
+
+
+def synthetic_sentences(videos: list[GlossVideo], labels: dict, count: int, lengths: tuple, rng: random.Random):
+    """``count`` (frames, frame labels, glosses, points or None) made of random gloss pieces of one signer each."""
     by_signer: dict[str, list] = {}
     for v in videos:
-        by_signer.setdefault(v.signer, []).extend(gloss_pieces(v))
+        by_signer.setdefault(v.signer, []).extend(gloss_pieces(v, labels[v.id]))
     signers = sorted(s for s, pieces in by_signer.items() if pieces)
     out = []
     for _ in range(count if signers else 0):
         pieces = by_signer[rng.choice(signers)]
         picks = [rng.choice(pieces) for _ in range(rng.randint(*lengths))]
-        out.append((torch.cat([p for _, p in picks]), [g for g, _ in picks]))
+        pts = None if any(p[3] is None for p in picks) else torch.cat([p[3] for p in picks])
+        out.append((torch.cat([p[1] for p in picks]), torch.cat([p[2] for p in picks]), [p[0] for p in picks], pts))
     return out
+
+
+def trimmed(video: GlossVideo, labels: torch.Tensor, margin: int | None) -> tuple:
+    """(frames, frame labels, glosses, points or None) of a loaded video; an isolated sign is cut to its
+    segment ± ``margin`` frames (the rest before and after it is most of the clip and teaches nothing new)."""
+    if margin is None or video.kind != "isolated" or len(video.segments) != 1:
+        return video.frames, labels, video.glosses, video.points
+    a, b = video.segments[0]
+    a, b = max(0, a - margin), min(len(video.frames), b + margin)
+    return video.frames[a:b], labels[a:b], video.glosses, None if video.points is None else video.points[a:b]
 
 
 def length_batches(samples: list, batch_size: int, rng: random.Random, pool: int = 8) -> list[list]:
@@ -154,15 +236,21 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     glosses = dataset_glosses(everything)
     kinds = ("sentence", "isolated") if cfg.use_isolated else ("sentence",)
     train = select(everything, "train", kinds)
-    dev = select(everything, "dev", ("sentence",))
+    dev = select(everything, "dev", ("sentence", "isolated"))
     load_frames(train + dev, cfg.frame_size, progress=progress)
+    if cfg.keypoint_aux:
+        load_points(train, cfg.frame_size)
     log(f"train: {len(train)} videos ({sum(v.kind == 'sentence' for v in train)} sentences), dev: {len(dev)} "
-        f"sentences, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
+        f"videos, {len(glosses)} glosses; decoded in {time.time() - start_time:.0f}s")
 
     model_cfg = CorrNetConfig(num_classes=glosses.num_classes, hidden_size=cfg.hidden_size,
-                              base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages))
+                              base_width=cfg.base_width, corr_stages=tuple(cfg.corr_stages), pool_grid=cfg.pool_grid)
     model = CorrNet(model_cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    labels = {v.id: frame_labels(v, glosses.encode) for v in train}
+    n_points = len(AUX_POINTS)
+    point_head = torch.nn.Linear(model.conv2d.out_channels, 2 * n_points)  # training only, not saved
+    opt = torch.optim.Adam(list(model.parameters()) + list(point_head.parameters()), lr=cfg.lr,
+                           weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
     rng = random.Random(cfg.seed)
     best = {"dev_wer": math.inf, "epoch": -1, "state": None}
@@ -171,17 +259,36 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     epoch = 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        samples = [(v.frames, v.glosses) for v in train]
-        samples += synthetic_sentences(train, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
-        losses = []
+        samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
+        samples += synthetic_sentences(train, labels, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
+        losses, parts = [], {}
         for chunk in length_batches(samples, cfg.batch_size, rng):
-            clips = [augment(frames, cfg, rng) for frames, _ in chunk]
+            clips, clip_labels, clip_points = zip(*(augment(frames, lab, cfg, rng, pts if cfg.keypoint_aux else None)
+                                                    for frames, lab, _, pts in chunk))
             batch, lengths, order = pad_batch(clips)
-            labels = [glosses.encode(chunk[i][1]) for i in order]
-            targets = torch.tensor([g for lab in labels for g in lab], dtype=torch.long)
-            target_lengths = torch.tensor([len(lab) for lab in labels], dtype=torch.long)
-            terms = ctc_losses(model(batch, lengths), targets, target_lengths, cfg.loss_weights)
-            loss = terms["total"]
+            targets_list = [glosses.encode(chunk[i][2]) for i in order]
+            targets = torch.tensor([g for lab in targets_list for g in lab], dtype=torch.long)
+            target_lengths = torch.tensor([len(lab) for lab in targets_list], dtype=torch.long)
+            record: dict = {}
+            out = model(batch, lengths, record=record if cfg.keypoint_aux else None)
+            terms = ctc_losses(out, targets, target_lengths, cfg.loss_weights)
+            if cfg.keypoint_aux and all(p is not None for p in clip_points):
+                target_points, _, _ = pad_batch([clip_points[i] for i in order])  # B×T×K×2, padded like the frames
+                feats = record["framewise_in"].transpose(1, 2)  # B×T×C
+                pred_points = point_head(feats).view(*feats.shape[:2], n_points, 2)
+                terms["Points"] = cfg.keypoint_aux * torch.nn.functional.smooth_l1_loss(
+                    pred_points, target_points, beta=0.05) * 10.0
+            loss = terms["total"] + terms.get("Points", 0.0)
+            if cfg.frame_ce:
+                steps = step_labels([clip_labels[i] for i in order], lengths, out["sequence_logits"].shape[0])
+                if (steps >= 0).any():
+                    for key, name in (("sequence_logits", "SeqCE"), ("conv_logits", "ConvCE")):
+                        terms[name] = cfg.frame_ce * torch.nn.functional.cross_entropy(
+                            out[key].flatten(0, 1), steps.flatten(), ignore_index=-100)
+                        loss = loss + terms[name]
+            for name, value in terms.items():
+                if name != "total":
+                    parts.setdefault(name, []).append(float(value.detach()))
             if not torch.isfinite(loss):  # the official loop skips such batches too
                 continue
             opt.zero_grad(set_to_none=True)
@@ -190,6 +297,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
             losses.append(float(loss.detach()))
         sched.step()
         entry = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else math.nan,
+                 "terms": {k: round(float(np.mean(v)), 3) for k, v in parts.items()},
                  "seconds": round(time.time() - start_time, 1), "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         out_of_time = deadline is not None and time.time() > deadline
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or out_of_time:
@@ -198,7 +306,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
                 best = {"dev_wer": entry["dev_wer"], "epoch": epoch,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         history.append(entry)
-        log("epoch {epoch:3d}  loss {loss:.3f}".format(**entry)
+        log("epoch {epoch:3d}  loss {loss:.3f} ".format(**entry) + str(entry["terms"])
             + (f"  dev WER {entry['dev_wer']:.1f}%" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s wall, {entry['cpu_seconds']:.0f}s CPU)")
         if out_of_time:
             log(f"stopping after epoch {epoch}: max_minutes={cfg.max_minutes} reached")

@@ -4,6 +4,7 @@
   the bar may be empty (an empty hypothesis). Blank lines and ``#`` comments are skipped.
 - STM (sclite reference, as CorrNet's ``*-groundtruth-*.stm``):
   ``<id> <channel> <speaker> <start> <end> <gloss> <gloss> …``; ``;;`` comments skipped.
+- CSV with a header holding ``id`` and ``glosses`` columns (synthsign's ``index.csv`` is one).
 - CTM (sclite hypothesis, as CorrNet's ``output-hypothesis-*.ctm``): one gloss per line,
   ``<id> <channel> <start> <duration> <gloss> [<confidence>]``; an id's glosses are put in
   start-time order.
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from slvg_bench.errors import UsageError
 
-FORMATS = ("bar", "stm", "ctm")
+FORMATS = ("bar", "stm", "ctm", "csv")
 
 
 def _lines(path: Path):
@@ -71,11 +72,34 @@ def read_ctm(path: str | Path) -> dict[str, list[str]]:
     return {k: [g for _, _, g in sorted(v)] for k, v in rows.items()}
 
 
+def read_csv(path: str | Path) -> dict[str, list[str]]:
+    """``id,glosses`` columns of a CSV file with a header (other columns are ignored)."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"transcript file {str(path)!r} does not exist")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"id", "glosses"} - set(reader.fieldnames or ())
+        if missing:
+            raise UsageError(f"{path}: a gloss CSV needs the header columns id and glosses (missing {sorted(missing)})")
+        out: dict[str, list[str]] = {}
+        for no, row in enumerate(reader, start=2):
+            key = (row["id"] or "").strip()
+            if not key:
+                raise UsageError(f"{path}:{no}: empty id")
+            if key in out:
+                raise UsageError(f"{path}:{no}: id {key!r} appears twice")
+            out[key] = (row["glosses"] or "").split()
+    return out
+
+
 def detect_format(path: str | Path) -> str:
-    """``stm``/``ctm`` by suffix, else ``bar`` when the first content line holds a ``|``."""
+    """``stm``/``ctm``/``csv`` by suffix, else ``bar`` when the first content line holds a ``|``."""
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("stm", "ctm"):
+    if suffix in ("stm", "ctm", "csv"):
         return suffix
     for _, line in _lines(path):
         if "|" in line:
@@ -87,7 +111,7 @@ def detect_format(path: str | Path) -> str:
 def read_transcripts(path: str | Path, fmt: str | None = None) -> dict[str, list[str]]:
     """``{id: glosses}`` from a bar, STM or CTM file (format detected unless given)."""
     fmt = fmt or detect_format(path)
-    readers = {"bar": read_bar, "stm": read_stm, "ctm": read_ctm}
+    readers = {"bar": read_bar, "stm": read_stm, "ctm": read_ctm, "csv": read_csv}
     if fmt not in readers:
         raise UsageError(f"unknown transcript format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return readers[fmt](path)

@@ -95,3 +95,19 @@ def test_save_checkpoint_extra_is_weights_only_readable(tmp_path):
     path = save_checkpoint(model, tmp_path / "m.pt", gloss_dict={"A": [1, 2]}, slvg_config={"input": {"crop": 112}})
     _, extra = read_checkpoint(path)
     assert extra == {"gloss_dict": {"A": [1, 2]}, "slvg_config": {"input": {"crop": 112}}}
+
+
+def test_pooling_grid_is_inferred_from_the_checkpoint(tmp_path):
+    cfg = CorrNetConfig(num_classes=7, hidden_size=16, base_width=8, pool_grid=2)
+    model = CorrNet(cfg).eval()
+    assert infer_config(model.state_dict()).pool_grid == 2 and infer_config(CorrNet(CorrNetConfig(
+        num_classes=7, hidden_size=16, base_width=8)).state_dict()).pool_grid == 1
+    save_checkpoint(model, tmp_path / "g.pt")
+    loaded, _ = load_corrnet(tmp_path / "g.pt")
+    assert loaded.config.pool_grid == 2 and loaded.conv2d.out_channels == 8 * 8 * 4
+    x = torch.rand(1, 2, 3, 56, 56)
+    with torch.no_grad():
+        f = loaded.frame_features(x)
+        maps = loaded.conv2d.forward_maps(x.permute(0, 2, 1, 3, 4))  # B×C×T×2×2 at 56²
+    assert f.shape == (1, 8 * 8 * 4, 2)
+    assert torch.allclose(f[0, :, 0], maps[0, :, 0].flatten(), atol=1e-6)  # the 2×2 cells, kept apart
