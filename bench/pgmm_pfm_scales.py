@@ -74,6 +74,15 @@ def inference_fps(checkpoint: Path, frames: int, repeats: int) -> float:
     return drv.shape[0] / best
 
 
+def trained_steps(train_dir: Path) -> int:
+    """Optimizer steps the run actually made (the preset's epoch cap can stop it before --steps)."""
+    import csv
+
+    with open(train_dir / "log.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return int(rows[-1]["step"]) if rows else 0
+
+
 def aggregate(run_dir: Path) -> dict[str, float]:
     data = json.loads((run_dir / "aggregate.json").read_text())
     return {row["name"]: row["value"] for row in data["aggregate"]}
@@ -82,7 +91,8 @@ def aggregate(run_dir: Path) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--variants", default="none,0,0-1,0-1-2,all")
-    ap.add_argument("--steps", type=int, default=300, help="optimizer steps per variant (the preset's 300)")
+    ap.add_argument("--steps", type=int, default=300, help="at most this many optimizer steps per variant "
+                    "(the preset's epoch cap stops it at 272)")
     ap.add_argument("--limit", type=int, default=6, help="test videos evaluated per variant")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--frames", type=int, default=32, help="driving frames timed for inference")
@@ -113,13 +123,13 @@ def main() -> None:
         rows.append((variant, timing, inference_fps(ckpt, args.frames, args.repeats), values))
 
     base = next((fps for v, _, fps, _ in rows if v == "none"), rows[0][2])
-    print(f"\ntorch threads {args.threads}; {args.steps} steps per variant; {args.limit} test videos; "
+    print(f"\ntorch threads {args.threads}; the same steps per variant; {args.limit} test videos; "
           f"inference on {args.frames} driving frames (128×128 in, the preset's 64×64 inside)\n")
     print("| pfm_scales | train s/step (wall) | train CPU s/step | inference frames/s | vs none | "
           + " | ".join(f"{m} {'↑' if m.startswith('ssim') else '↓'}" for m in SHOWN) + " |")
     print("|---|---:|---:|---:|---:|" + "---:|" * len(SHOWN))
     for variant, timing, fps, values in rows:
-        steps = timing.get("steps") or args.steps
+        steps = trained_steps(out / f"train-{variant}") or args.steps
         wall = f"{timing['wall_s'] / steps:.2f}" if timing else "–"
         cpu = f"{timing['cpu_s'] / steps:.2f}" if timing else "–"
         cells = " | ".join("–" if values.get(m) is None else f"{values[m]:.4f}" for m in SHOWN)
