@@ -36,3 +36,20 @@ def _isolated_home(tmp_path_factory, monkeypatch):
         monkeypatch.setenv("SLVG_BENCH_HOME", os.environ["SLVG_BENCH_HOME_FOR_TESTS"])
     else:
         monkeypatch.setenv("SLVG_BENCH_HOME", str(tmp_path_factory.getbasetemp() / "slvg_home"))
+
+
+@pytest.fixture(scope="module")
+def synthsign_home(tmp_path_factory):
+    """A private ``SLVG_BENCH_HOME`` holding the tiny synthsign (seed 0); one per test module."""
+    from slvg_bench.data.synthsign import generate
+
+    root = tmp_path_factory.mktemp("synthsign_home")
+    generate(root / "data" / "synthsign", seed=0, size="tiny", workers=1, progress=False)
+    return root
+
+
+@pytest.fixture
+def synthsign_env(synthsign_home, monkeypatch):
+    """``synthsign_home`` set as ``SLVG_BENCH_HOME`` for one test."""
+    monkeypatch.setenv("SLVG_BENCH_HOME", str(synthsign_home))
+    return synthsign_home

@@ -10,19 +10,9 @@ from slvg_bench.harness.runner import run_benchmark
 from slvg_bench.plots import choose_frame, frame_series, plot_path, tcd_map, write_video_plot
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    from slvg_bench.data.synthsign import generate
-
-    root = tmp_path_factory.mktemp("plothome")
-    generate(root / "data" / "synthsign", seed=0, size="tiny", workers=1, progress=False)
-    return root
-
-
 @pytest.fixture
-def env(home, monkeypatch):
-    monkeypatch.setenv("SLVG_BENCH_HOME", str(home))
-    return home
+def env(synthsign_env):
+    return synthsign_env
 
 
 def run(method, out, **kw):

@@ -132,15 +132,6 @@ def test_write_intermediates_files(tmp_path):
     assert [p.name for p in one_scale] == ["n_intermediates.png", "n_intermediates.npz"]
 
 
-@pytest.fixture(scope="module")
-def synthsign_home(tmp_path_factory):
-    from slvg_bench.data.synthsign import generate
-
-    root = tmp_path_factory.mktemp("reconhome")
-    generate(root / "data" / "synthsign", seed=0, size="tiny", workers=1, progress=False)
-    return root
-
-
 def _cli(args):
     from click.testing import CliRunner
 

@@ -17,20 +17,9 @@ from slvg_bench.harness.runner import run_benchmark
 METRICS = ("l1", "ssim", "tcd", "region-l1")
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """A tiny synthsign in a private SLVG_BENCH_HOME (shared by the module's tests)."""
-    from slvg_bench.data.synthsign import generate
-
-    root = tmp_path_factory.mktemp("runhome")
-    generate(root / "data" / "synthsign", seed=0, size="tiny", workers=1, progress=False)
-    return root
-
-
 @pytest.fixture
-def env(home, monkeypatch):
-    monkeypatch.setenv("SLVG_BENCH_HOME", str(home))
-    return home
+def env(synthsign_env):
+    return synthsign_env
 
 
 def run(method, out, **kw):

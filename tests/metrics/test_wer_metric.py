@@ -132,22 +132,13 @@ def test_wer_without_a_recognizer_for_the_dataset(folders):
     assert "no recognizer is known" in m.unavailable_reason() and "wer.recognizer" in m.unavailable_reason()
 
 
-@pytest.fixture(scope="module")
-def tiny_home(tmp_path_factory):
-    from slvg_bench.data.synthsign import generate
-
-    root = tmp_path_factory.mktemp("werhome")
-    generate(root / "data" / "synthsign", seed=0, size="tiny", workers=1, progress=False)
-    return root
-
-
-def test_run_reports_wer_and_wer_real_and_leaderboard_shows_them(tiny_home, tmp_path, monkeypatch):
+def test_run_reports_wer_and_wer_real_and_leaderboard_shows_them(synthsign_home, tmp_path, monkeypatch):
     from slvg_bench.harness.config import RunConfig
     from slvg_bench.harness.runner import run_benchmark
     from slvg_bench.leaderboard import write_leaderboard
 
-    monkeypatch.setenv("SLVG_BENCH_HOME", str(tiny_home))
-    vocab = sorted({g for line in (tiny_home / "data" / "synthsign" / "index.csv").read_text().splitlines()[1:]
+    monkeypatch.setenv("SLVG_BENCH_HOME", str(synthsign_home))
+    vocab = sorted({g for line in (synthsign_home / "data" / "synthsign" / "index.csv").read_text().splitlines()[1:]
                     for g in line.split(",")[4].split()})
     weights.add("corrnet.synthsign-slvg", tiny_recognizer_checkpoint(tmp_path / "rec.pt", vocab))
     runs = tmp_path / "runs"
@@ -169,14 +160,14 @@ def test_run_reports_wer_and_wer_real_and_leaderboard_shows_them(tiny_home, tmp_
     assert "corrnet-synthsign" in text
 
 
-def test_run_cross_person_scores_against_the_driving_glosses(tiny_home, tmp_path, monkeypatch):
+def test_run_cross_person_scores_against_the_driving_glosses(synthsign_home, tmp_path, monkeypatch):
     from slvg_bench.data import cross_person_pairs
     from slvg_bench.harness.config import RunConfig
     from slvg_bench.harness.runner import run_benchmark
     from slvg_bench.recognition.gloss_videos import read_index
 
-    monkeypatch.setenv("SLVG_BENCH_HOME", str(tiny_home))
-    videos = read_index(tiny_home / "data" / "synthsign")
+    monkeypatch.setenv("SLVG_BENCH_HOME", str(synthsign_home))
+    videos = read_index(synthsign_home / "data" / "synthsign")
     vocab = sorted({g for v in videos for g in v.glosses})
     weights.add("corrnet.synthsign-slvg", tiny_recognizer_checkpoint(tmp_path / "rec.pt", vocab))
     res = run_benchmark(RunConfig(method="static", dataset="synthsign", task="cross-person", metrics=("wer",)),
