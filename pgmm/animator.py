@@ -34,12 +34,10 @@ class PGMMAnimator:
     method_id = "pgmm"
 
     def __init__(self, model, config, device: str = "cpu", mode: str = "standard", batch_size: int = 8):
-        from slvg_bench.errors import UsageError
+        from baselines.common.animator_checks import check_batch_size, check_mode
 
-        if mode not in MODES:
-            raise UsageError(f"pgmm: mode must be one of {', '.join(MODES)}, got {mode!r}")
-        if batch_size < 1:
-            raise UsageError(f"pgmm: batch_size must be ≥ 1, got {batch_size}")
+        check_mode("pgmm", mode, MODES)
+        check_batch_size("pgmm", batch_size)
         self.model = model.to(device).eval()
         self.config = config
         self.device = device
@@ -80,17 +78,11 @@ class PGMMAnimator:
         return self._run(source, driving, driving_keypoints, mode, collect=True)
 
     def _check(self, source, driving, driving_keypoints, mode) -> str:
+        from baselines.common.animator_checks import check_mode, check_source_driving
         from slvg_bench.errors import UsageError
 
-        mode = mode or self.mode
-        if mode not in MODES:
-            raise UsageError(f"pgmm: mode must be one of {', '.join(MODES)}, got {mode!r}")
-        if source.ndim != 3 or source.shape[0] != 3:
-            raise UsageError(f"pgmm: source must be 3×H×W, got {tuple(source.shape)}")
-        if driving.ndim != 4 or driving.shape[1] != 3 or driving.shape[0] == 0:
-            raise UsageError(f"pgmm: driving must be T×3×H×W with T ≥ 1, got {tuple(driving.shape)}")
-        if source.shape[1:] != driving.shape[2:]:
-            raise UsageError(f"pgmm: source {tuple(source.shape)} and driving {tuple(driving.shape)} sizes differ")
+        mode = check_mode("pgmm", mode or self.mode, MODES)
+        check_source_driving("pgmm", source, driving)
         if driving_keypoints is not None and tuple(driving_keypoints.shape) != (driving.shape[0], 133, 3):
             raise UsageError(f"pgmm: driving_keypoints must be T×133×3 (T = {driving.shape[0]}), "
                              f"got {tuple(driving_keypoints.shape)}")

@@ -44,12 +44,10 @@ class TPSMMAnimator:
 
     def __init__(self, model, config, device: str = "cpu", mode: str = "standard", batch_size: int = 16,
                  use_bg: Optional[bool] = None, info: Optional[dict] = None):
-        from slvg_bench.errors import UsageError
+        from baselines.common.animator_checks import check_batch_size, check_mode
 
-        if mode not in MODES:
-            raise UsageError(f"tpsmm: mode must be one of {', '.join(MODES)}, got {mode!r}")
-        if batch_size < 1:
-            raise UsageError(f"tpsmm: batch_size must be ≥ 1, got {batch_size}")
+        check_mode("tpsmm", mode, MODES)
+        check_batch_size("tpsmm", batch_size)
         self.model = model.to(device).eval()
         self.config = config
         self.device = device
@@ -59,14 +57,9 @@ class TPSMMAnimator:
         self.info = info or {}
 
     def _check(self, source, driving) -> None:
-        from slvg_bench.errors import UsageError
+        from baselines.common.animator_checks import check_source_driving
 
-        if source.ndim != 3 or source.shape[0] != 3:
-            raise UsageError(f"tpsmm: source must be 3×H×W, got {tuple(source.shape)}")
-        if driving.ndim != 4 or driving.shape[1] != 3 or driving.shape[0] == 0:
-            raise UsageError(f"tpsmm: driving must be T×3×H×W with T ≥ 1, got {tuple(driving.shape)}")
-        if source.shape[1:] != driving.shape[2:]:
-            raise UsageError(f"tpsmm: source {tuple(source.shape)} and driving {tuple(driving.shape)} sizes differ")
+        check_source_driving("tpsmm", source, driving)
 
     def animate(self, source, driving, driving_keypoints=None, *, mode: Optional[str] = None):
         """``source`` 3×H×W, ``driving`` T×3×H×W (float in [0, 1]) -> T×3×H×W on the driving's device.
@@ -94,11 +87,10 @@ class TPSMMAnimator:
         from baselines.common.frames import resize_frames
         from baselines.common.grids import displacement_pixels
         from baselines.tpsmm.relative import adapt_movement_scale, relative_keypoints
+        from baselines.common.animator_checks import check_mode
         from slvg_bench.errors import UsageError
 
-        mode = mode or self.mode
-        if mode not in MODES:
-            raise UsageError(f"tpsmm: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        mode = check_mode("tpsmm", mode or self.mode, MODES)
         m = self.model
         if mode == "avd" and m.avd_network is None:
             raise UsageError("tpsmm: mode 'avd' needs a checkpoint with an avd_network (train stage 'avd')")
