@@ -11,25 +11,17 @@ Optional hooks beyond :class:`slvg_bench.methods.TrainableModel`: ``set_epoch``,
 
 from __future__ import annotations
 
-import math
-from typing import Optional
-
 import torch
 
 from baselines.common.perceptual import PerceptualPyramidLoss
 from baselines.common.random_tps import RandomTPS
 from baselines.tpsmm.losses import background_loss, dropout_schedule, equivariance_loss
+from baselines.tpsmm.trainable import clip_motion_gradients
 from pgmm.config import PGMMConfig, validate
 from pgmm.losses import cmm_warp_loss, feature_alignment_loss, pose_distance_loss
 from pgmm.model import PGMM
 from slvg_bench.errors import UsageError
 from slvg_bench.pose.heatmaps import rescale_coords
-
-
-def _clip(params, max_norm: Optional[float]) -> None:
-    params = [p for p in params if p.grad is not None]
-    if max_norm is not None and params:
-        torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm, norm_type=math.inf)
 
 
 class PGMMTrainingModel(PGMM):
@@ -133,11 +125,7 @@ class PGMMTrainingModel(PGMM):
 
     def before_optimizer_step(self) -> None:
         """TPSMM's clipping: max-abs norm on keypoint detector, dense motion and (when active) background."""
-        max_norm = self.config.schedule.clip_grad_inf_norm
-        _clip(self.kp_detector.parameters(), max_norm)
-        _clip(self.dense_motion_network.parameters(), max_norm)
-        if self.bg_active():
-            _clip(self.bg_predictor.parameters(), max_norm)
+        clip_motion_gradients(self, self.config.schedule.clip_grad_inf_norm, self.bg_active())
 
     def provenance(self) -> dict:
         info = {"variant": self.model_config.variant, **self.perceptual.provenance()}

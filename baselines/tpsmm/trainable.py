@@ -58,6 +58,15 @@ def _clip(params, max_norm: Optional[float]) -> None:
         torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm, norm_type=math.inf)
 
 
+def clip_motion_gradients(model, max_norm: Optional[float], bg_active: bool) -> None:
+    """TPSMM's clipping (also PGMM's): max-abs gradient norm ≤ ``max_norm`` on ``model.kp_detector``,
+    ``model.dense_motion_network`` and, when ``bg_active``, ``model.bg_predictor``, each separately."""
+    _clip(model.kp_detector.parameters(), max_norm)
+    _clip(model.dense_motion_network.parameters(), max_norm)
+    if bg_active:
+        _clip(model.bg_predictor.parameters(), max_norm)
+
+
 class TPSMMTrainingModel(TPSMM):
     """Stage 1. ``forward(batch) -> (prediction B×3×H×W, {perceptual, equivariance_value, warp_loss, bg})``."""
 
@@ -122,11 +131,7 @@ class TPSMMTrainingModel(TPSMM):
 
     def before_optimizer_step(self) -> None:
         """Official clipping: max-abs norm ≤ 10 on kp detector, dense motion and (when active) bg, separately."""
-        max_norm = self.config.schedule.clip_grad_inf_norm
-        _clip(self.kp_detector.parameters(), max_norm)
-        _clip(self.dense_motion_network.parameters(), max_norm)
-        if self.bg_active():
-            _clip(self.bg_predictor.parameters(), max_norm)
+        clip_motion_gradients(self, self.config.schedule.clip_grad_inf_norm, self.bg_active())
 
     def provenance(self) -> dict:
         return {"stage": "generator", **self.perceptual.provenance()}
