@@ -71,13 +71,14 @@ def _training_copy(cfg, progress: bool):
     from slvg_bench import paths
     from slvg_bench.data.synthsign import generate
 
-    root = paths.home() / "data" / f"synthsign-recognizer-{cfg.train_size}-r{cfg.frame_size}-s{cfg.train_seed}"
+    extra = f"-x{cfg.extra_signers}" if cfg.extra_signers else ""
+    root = paths.home() / "data" / f"synthsign-recognizer-{cfg.train_size}{extra}-r{cfg.frame_size}-s{cfg.train_seed}"
     if not (root / "meta.json").is_file():
         start = time.time()
         click.echo(f"rendering the recognizer's training copy of synthsign ({cfg.train_size}, {cfg.frame_size}px) "
                    f"into {root}", err=True)
         generate(root, seed=cfg.train_seed, size=cfg.train_size, resolution=cfg.frame_size,
-                 workers=cfg.threads or None, progress=progress)
+                 workers=cfg.threads or None, progress=progress, extra_signers=cfg.extra_signers)
         click.echo(f"rendered in {time.time() - start:.0f}s", err=True)
     return root
 

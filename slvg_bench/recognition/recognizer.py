@@ -61,9 +61,13 @@ class Recognizer:
         self.model = self.model.to(self.device).eval()
 
     @torch.no_grad()
-    def logits(self, videos: Sequence[torch.Tensor]) -> list[torch.Tensor]:
-        """Sequence logits ``T'_i×num_classes`` (valid steps only) for each ``T×3×H×W`` [0,1] video."""
-        out: list[torch.Tensor | None] = [None] * len(videos)
+    def logits(self, videos: Sequence[torch.Tensor], heads: Sequence[str] | None = None) -> list:
+        """Sequence logits ``T'_i×num_classes`` (valid steps only) for each ``T×3×H×W`` [0,1] video.
+
+        ``heads``: names of model outputs (``sequence_logits``, ``conv_logits``) to return instead, as one
+        ``{name: T'_i×num_classes}`` dict per video.
+        """
+        out: list = [None] * len(videos)
         for start in range(0, len(videos), self.batch_size):
             idx = list(range(start, min(start + self.batch_size, len(videos))))
             clips = [prepare_video(torch.as_tensor(videos[i]), self.input_spec) for i in idx]
@@ -71,16 +75,21 @@ class Recognizer:
             ret = self.model(batch.to(self.device), lengths)
             for row, j in enumerate(order):
                 n = int(ret["feat_len"][row])
-                out[idx[j]] = ret["sequence_logits"][:n, row].float().cpu()
-        return out  # type: ignore[return-value]
+                if heads is None:
+                    out[idx[j]] = ret["sequence_logits"][:n, row].float().cpu()
+                else:
+                    out[idx[j]] = {h: ret[h][:n, row].float().cpu() for h in heads}
+        return out
+
+    def decode_logits(self, logits: torch.Tensor) -> list[str]:
+        """Glosses of one clip's ``T'×num_classes`` logits with this recognizer's decoder."""
+        (ids,) = decode(logits[:, None], torch.tensor([logits.shape[0]]), method=self.decoder,
+                        beam_width=self.beam_width)
+        return self.glosses.decode(ids)
 
     def recognize(self, videos: Sequence[torch.Tensor]) -> list[list[str]]:
         """Gloss sequence for each video (``T×3×H×W`` float in [0,1], any size, at least 1 frame)."""
-        hyps = []
-        for lg in self.logits(videos):
-            (ids,) = decode(lg[:, None], torch.tensor([lg.shape[0]]), method=self.decoder, beam_width=self.beam_width)
-            hyps.append(self.glosses.decode(ids))
-        return hyps
+        return [self.decode_logits(lg) for lg in self.logits(videos)]
 
 
 def from_checkpoint(path: str | Path, gloss_dict: str | Path | GlossDict | None = None,

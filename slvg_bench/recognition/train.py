@@ -2,14 +2,19 @@
 
 The model is the official architecture at a quarter width (ResNet-18 stages 16/32/64/128,
 correlation blocks after layers 2–4, K5-P2-K5-P2 temporal conv and BiLSTM at 128, shared
-NormLinear classifier; 1.1 M parameters). Input path (recorded in the checkpoint): 64×64
-frames, crop 56, 12.5 fps, minus the clip's temporal median. Objective: SeqCTC + ConvCTC +
-10·Dist plus frame-level cross-entropy from the ``index.csv`` gloss segments and regression
-of 9 body/hand points by a training-only head. Augmentations: the official ones (random crop,
-flip — on synthsign a change of handedness —, temporal rescale) plus scale, colour and
-channel-order jitter, and sentences assembled from gloss pieces of the training videos.
-For synthsign it trains on its own ``medium`` render (``train_size``). The best dev epoch
-(greedy WER) is kept. docs/wer.md has the measured WER.
+NormLinear classifier) with the last feature map pooled as a 2×2 grid instead of one mean
+(``pool_grid``; 1.35 M parameters). Input path (recorded in the checkpoint): 64×64 frames,
+crop 56, 12.5 fps, minus the clip's temporal median.
+
+Two phases. Joint: SeqCTC + ConvCTC plus frame-level cross-entropy from the ``index.csv`` gloss
+segments and regression of 9 body/hand points by a training-only head. Augmentations: the
+official ones (random crop, flip — on synthsign a change of handedness —, temporal rescale) plus
+scale, colour and channel-order jitter, and sentences assembled from gloss pieces of the training
+videos. Temporal (:mod:`.temporal_phase`): the temporal conv, BiLSTM and classifier retrained on
+frozen frame features of ``temporal_views`` augmented copies of the training clips. For synthsign
+it trains on its own ``medium`` render (``train_size``) of the eight training signers plus
+``extra_signers`` extra training identities. The best dev epoch (greedy WER) of either phase is
+kept. docs/wer.md has the measured WER.
 """
 
 from __future__ import annotations
@@ -37,17 +42,18 @@ class RecognizerTrainConfig:
 
     base_width: int = 16
     hidden_size: int = 128
-    pool_grid: int = 1  # frame features: global mean (official) or the means of a g×g grid
+    pool_grid: int = 2  # frame features: global mean (official, 1) or the means of a g×g grid (2: the 2×2 cells at 56²)
     corr_stages: tuple = (2, 3, 4)
     frame_size: int = 64
     crop: int = 56
     frame_stride: int = 2  # 25 fps clips read at 12.5 fps (recorded in the checkpoint's input path)
     subtract_median: bool = True  # input path: minus the clip's temporal median (preprocess.InputSpec)
-    epochs: int = 12
+    epochs: int = 11
     batch_size: int = 4
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    milestones: tuple = (8, 11)  # epochs at which lr *= gamma
+    schedule: str = "step"  # "step": lr *= gamma at the milestones; "cosine": cosine decay over the epochs
+    milestones: tuple = (7, 10)  # epochs at which lr *= gamma
     gamma: float = 0.2
     synthetic_per_epoch: int = 48  # sentences assembled from gloss pieces, per epoch
     synthetic_glosses: tuple = (2, 6)
@@ -61,7 +67,9 @@ class RecognizerTrainConfig:
     colour_jitter: float = 0.3
     channel_shuffle: bool = True
     scale_min: float = 0.8
-    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 10.0})
+    # Dist (official 25) distils the conv head towards the BiLSTM; off here: trained from scratch, the BiLSTM
+    # lags far behind the conv head and would hold it back (the second phase trains the BiLSTM instead)
+    loss_weights: dict = field(default_factory=lambda: {"SeqCTC": 1.0, "ConvCTC": 1.0, "Dist": 0.0})
     # frame-level cross-entropy against the gloss segments of index.csv (0 = off): a dense
     # signal that gets the from-scratch CTC model off its all-blank plateau quickly
     frame_ce: float = 5.0
@@ -69,6 +77,12 @@ class RecognizerTrainConfig:
     # only in training (not in the checkpoint): teaches where the hands are, whoever the signer is
     keypoint_aux: float = 1.0
     eval_every: int = 2
+    # second phase (temporal_phase.py): the temporal conv, BiLSTM and classifier trained on frozen
+    # frame features of ``temporal_views`` augmented copies of the training clips (0 epochs = off)
+    temporal_epochs: int = 10
+    temporal_views: int = 4
+    temporal_lr: float = 2e-3
+    temporal_batch_size: int = 8
     max_minutes: float | None = None  # stop early after this much wall time (then the best epoch so far is kept)
     seed: int = 0
     threads: int | None = None
@@ -78,6 +92,7 @@ class RecognizerTrainConfig:
     # None: train on the dataset itself (the benchmark's copy, `small` by default)
     train_size: str | None = "medium"
     train_seed: int = 1
+    extra_signers: int = 24  # extra training identities in that copy (synthsign identities 12+)
 
     @property
     def input_spec(self) -> InputSpec:
@@ -195,6 +210,32 @@ def length_batches(samples: list, batch_size: int, rng: random.Random, pool: int
     return batches
 
 
+def _lr_schedule(opt: torch.optim.Optimizer, cfg: RecognizerTrainConfig) -> torch.optim.lr_scheduler.LRScheduler:
+    """The per-epoch learning-rate schedule of ``cfg.schedule``."""
+    if cfg.schedule == "step":
+        return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
+    if cfg.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
+    raise ValueError(f"unknown schedule {cfg.schedule!r}; expected 'step' or 'cosine'")
+
+
+def sequence_terms(out: dict, targets_list: list[list[int]], clip_labels: list[torch.Tensor],
+                   lengths: torch.Tensor, cfg: RecognizerTrainConfig) -> dict[str, torch.Tensor]:
+    """The sequence objective of one batch: CTC terms (+ Dist) of ``cfg.loss_weights`` and, with
+    ``cfg.frame_ce``, frame-level cross-entropy of both heads against ``clip_labels`` (per input frame,
+    batch order). ``out``: the model's output for the padded batch of ``lengths``."""
+    targets = torch.tensor([g for lab in targets_list for g in lab], dtype=torch.long)
+    target_lengths = torch.tensor([len(lab) for lab in targets_list], dtype=torch.long)
+    terms = ctc_losses(out, targets, target_lengths, cfg.loss_weights)
+    if cfg.frame_ce:
+        steps = step_labels(clip_labels, lengths, out["sequence_logits"].shape[0])
+        if (steps >= 0).any():
+            for key, name in (("sequence_logits", "SeqCE"), ("conv_logits", "ConvCE")):
+                terms[name] = cfg.frame_ce * torch.nn.functional.cross_entropy(
+                    out[key].flatten(0, 1), steps.flatten(), ignore_index=-100)
+    return terms
+
+
 # ---------------------------------------------------------------------------------------------
 # training
 
@@ -210,16 +251,21 @@ def dataset_glosses(videos: list[GlossVideo]) -> GlossDict:
     return GlossDict.from_sentences(v.glosses for v in videos)
 
 
-def evaluate_greedy(model: CorrNet, videos: list[GlossVideo], glosses: GlossDict, spec: InputSpec) -> float:
-    """Corpus WER (plain convention, greedy decoding) of ``model`` on loaded videos."""
+def evaluate_greedy(model: CorrNet, videos: list[GlossVideo], glosses: GlossDict, spec: InputSpec) -> dict:
+    """Corpus WER (plain convention, greedy decoding) of ``model`` on loaded videos: ``{"seq": WER of the
+    BiLSTM output (the reported one), "conv": WER of the temporal-conv head}``, in percent."""
     from slvg_bench.metrics.wer import score_corpus
     from slvg_bench.recognition.recognizer import Recognizer
 
     rec = Recognizer(model, glosses, spec, decoder="greedy", device="cpu")
-    hyps = rec.recognize([v.frames.float() / 255.0 for v in videos])
-    res = score_corpus({v.id: v.glosses for v in videos}, dict(zip((v.id for v in videos), hyps)), "plain")
+    logits = rec.logits([v.frames.float() / 255.0 for v in videos], heads=("sequence_logits", "conv_logits"))
+    refs = {v.id: v.glosses for v in videos}
+    out = {}
+    for name, key in (("seq", "sequence_logits"), ("conv", "conv_logits")):
+        hyps = {v.id: rec.decode_logits(lg[key]) for v, lg in zip(videos, logits)}
+        out[name] = score_corpus(refs, hyps, "plain").wer
     model.train()
-    return res.wer
+    return out
 
 
 def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str | Path,
@@ -251,7 +297,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     point_head = torch.nn.Linear(model.conv2d.out_channels, 2 * n_points)  # training only, not saved
     opt = torch.optim.Adam(list(model.parameters()) + list(point_head.parameters()), lr=cfg.lr,
                            weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
+    sched = _lr_schedule(opt, cfg)
     rng = random.Random(cfg.seed)
     best = {"dev_wer": math.inf, "epoch": -1, "state": None}
     history = []
@@ -266,26 +312,17 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
             clips, clip_labels, clip_points = zip(*(augment(frames, lab, cfg, rng, pts if cfg.keypoint_aux else None)
                                                     for frames, lab, _, pts in chunk))
             batch, lengths, order = pad_batch(clips)
-            targets_list = [glosses.encode(chunk[i][2]) for i in order]
-            targets = torch.tensor([g for lab in targets_list for g in lab], dtype=torch.long)
-            target_lengths = torch.tensor([len(lab) for lab in targets_list], dtype=torch.long)
             record: dict = {}
             out = model(batch, lengths, record=record if cfg.keypoint_aux else None)
-            terms = ctc_losses(out, targets, target_lengths, cfg.loss_weights)
+            terms = sequence_terms(out, [glosses.encode(chunk[i][2]) for i in order],
+                                   [clip_labels[i] for i in order], lengths, cfg)
             if cfg.keypoint_aux and all(p is not None for p in clip_points):
                 target_points, _, _ = pad_batch([clip_points[i] for i in order])  # B×T×K×2, padded like the frames
                 feats = record["framewise_in"].transpose(1, 2)  # B×T×C
                 pred_points = point_head(feats).view(*feats.shape[:2], n_points, 2)
                 terms["Points"] = cfg.keypoint_aux * torch.nn.functional.smooth_l1_loss(
                     pred_points, target_points, beta=0.05) * 10.0
-            loss = terms["total"] + terms.get("Points", 0.0)
-            if cfg.frame_ce:
-                steps = step_labels([clip_labels[i] for i in order], lengths, out["sequence_logits"].shape[0])
-                if (steps >= 0).any():
-                    for key, name in (("sequence_logits", "SeqCE"), ("conv_logits", "ConvCE")):
-                        terms[name] = cfg.frame_ce * torch.nn.functional.cross_entropy(
-                            out[key].flatten(0, 1), steps.flatten(), ignore_index=-100)
-                        loss = loss + terms[name]
+            loss = sum(v for k, v in terms.items() if k != "total")
             for name, value in terms.items():
                 if name != "total":
                     parts.setdefault(name, []).append(float(value.detach()))
@@ -301,18 +338,23 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
                  "seconds": round(time.time() - start_time, 1), "cpu_seconds": round(time.process_time() - start_cpu, 1)}
         out_of_time = deadline is not None and time.time() > deadline
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs or out_of_time:
-            entry["dev_wer"] = evaluate_greedy(model, dev, glosses, cfg.input_spec)
+            wers = evaluate_greedy(model, dev, glosses, cfg.input_spec)
+            entry["dev_wer"], entry["dev_wer_conv"] = wers["seq"], wers["conv"]
             if entry["dev_wer"] <= best["dev_wer"]:
                 best = {"dev_wer": entry["dev_wer"], "epoch": epoch,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
         history.append(entry)
         log("epoch {epoch:3d}  loss {loss:.3f} ".format(**entry) + str(entry["terms"])
-            + (f"  dev WER {entry['dev_wer']:.1f}%" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s wall, {entry['cpu_seconds']:.0f}s CPU)")
+            + (f"  dev WER {entry['dev_wer']:.1f}% (conv head {entry['dev_wer_conv']:.1f}%)" if "dev_wer" in entry else "") + f"  ({entry['seconds']:.0f}s wall, {entry['cpu_seconds']:.0f}s CPU)")
         if out_of_time:
             log(f"stopping after epoch {epoch}: max_minutes={cfg.max_minutes} reached")
             break
     model.load_state_dict(best["state"])
-    summary = {"best_epoch": best["epoch"], "dev_wer": best["dev_wer"], "epochs_run": epoch,
+    best["phase"] = "joint"
+    if cfg.temporal_epochs:
+        best = _temporal_phase(model, train, labels, dev, glosses, cfg, rng, best, history, log)
+        model.load_state_dict(best["state"])
+    summary = {"best_epoch": best["epoch"], "best_phase": best["phase"], "dev_wer": best["dev_wer"], "epochs_run": epoch,
                "train_seconds": round(time.time() - start_time, 1),
                "train_cpu_seconds": round(time.process_time() - start_cpu, 1), "threads": torch.get_num_threads()}
     meta = _dataset_meta(root)
@@ -323,6 +365,33 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
         "summary": summary, "history": history,
     })
     return summary
+
+
+def _temporal_phase(model: CorrNet, train: list[GlossVideo], labels: dict, dev: list[GlossVideo], glosses: GlossDict,
+                    cfg: RecognizerTrainConfig, rng: random.Random, best: dict, history: list,
+                    log: Callable[[str], None]) -> dict:
+    """Run :mod:`.temporal_phase` on the first phase's best model; returns the new best (dev WER)."""
+    from slvg_bench.recognition.temporal_phase import (cache_training_features, eval_features,
+                                                       greedy_wer_from_features, train_temporal)
+
+    start = time.time()
+    samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
+    samples += synthetic_sentences(train, labels, cfg.synthetic_per_epoch * cfg.temporal_views,
+                                   tuple(cfg.synthetic_glosses), rng)
+    cached = cache_training_features(model, samples, cfg.temporal_views,
+                                     lambda frames, lab: augment(frames, lab, cfg, rng)[:2], glosses.encode,
+                                     cfg.batch_size, rng)
+    dev_features = eval_features(model, dev, cfg.input_spec)
+    log(f"temporal phase: features of {len(cached)} clips cached in {time.time() - start:.0f}s")
+    entries = train_temporal(model, cached, lambda out, t, lab, n: sequence_terms(out, t, lab, n, cfg),
+                             cfg.temporal_epochs, cfg.temporal_lr, cfg.temporal_batch_size, rng,
+                             lambda: greedy_wer_from_features(model, dev_features, dev, glosses), log)
+    for entry in entries:
+        state = entry.pop("state")
+        history.append({"phase": "temporal", **entry})
+        if entry["dev_wer"] <= best["dev_wer"]:
+            best = {"dev_wer": entry["dev_wer"], "epoch": entry["epoch"], "phase": "temporal", "state": state}
+    return best
 
 
 def _dataset_meta(root: Path) -> dict:

@@ -139,3 +139,23 @@ def test_generate_refuses_other_settings_and_bad_roots(tiny, tmp_path):
         load_index(tmp_path)
     with pytest.raises(UsageError, match="unknown synthsign size"):
         plan_jobs(0, "huge")
+
+
+def test_extra_signers_leave_the_benchmark_untouched():
+    """Extra training identities (the recognizer's copy) are appended: the twelve benchmark identities and
+    their jobs are exactly as without them, and the extras look like none of them."""
+    from slvg_bench.data.synthsign.generate import EXTRA_SIGNER_VIDEOS
+    from slvg_bench.data.synthsign.identities import NUM_IDENTITIES
+
+    base = plan_jobs(seed=0, size="tiny")
+    with_extra = plan_jobs(seed=0, size="tiny", extra_signers=3)
+    assert with_extra[: len(base)] == base
+    extra = with_extra[len(base):]
+    assert len(extra) == 3 * sum(EXTRA_SIGNER_VIDEOS)
+    assert {j.identity_index for j in extra} == {12, 13, 14} and {j.split for j in extra} == {"train"}
+    assert all(i.split == "train" for i in all_identities(3)[NUM_IDENTITIES:])
+    assert all_identities(3)[:NUM_IDENTITIES] == all_identities()
+    looks = {(i.skin, i.shirt, i.background_top) for i in all_identities()}
+    assert all((i.skin, i.shirt, i.background_top) not in looks for i in all_identities(3)[NUM_IDENTITIES:])
+    frames, kp, segments = render_video(13, ("HELLO", "RAIN"), (0, 13, 1, 0), resolution=32)
+    assert frames.shape[1:] == (32, 32, 3) and len(segments) == 2 and kp.shape[1:] == (133, 3)

@@ -46,6 +46,8 @@ SIZES: dict[str, dict[str, tuple[int, int]]] = {
     "medium": {"train": (60, 30), "eval": (24, 16)},
     "large": {"train": (200, 120), "eval": (60, 50)},
 }
+# isolated and sentence videos of each extra training signer (identities 12+, see identities.py)
+EXTRA_SIGNER_VIDEOS = (12, 5)
 INDEX_COLUMNS = ("id", "split", "signer", "kind", "glosses", "n_frames", "fps", "video", "keypoints", "segments")
 
 
@@ -59,8 +61,9 @@ class VideoJob:
     seed: tuple[int, ...]
 
 
-def plan_jobs(seed: int, size: str) -> list[VideoJob]:
-    """Which videos to make: ids, signers, glosses and per-video seeds."""
+def plan_jobs(seed: int, size: str, extra_signers: int = 0) -> list[VideoJob]:
+    """Which videos to make: ids, signers, glosses and per-video seeds. ``extra_signers`` appends
+    :data:`EXTRA_SIGNER_VIDEOS` training videos for each of that many extra identities (12, 13, …)."""
     from slvg_bench.data.synthsign.identities import NUM_IDENTITIES, SPLIT_OF_IDENTITY
     from slvg_bench.data.synthsign.vocabulary import GLOSS_NAMES
 
@@ -88,6 +91,20 @@ def plan_jobs(seed: int, size: str) -> list[VideoJob]:
                 if not glosses or glosses[-1] != g:
                     glosses.append(g)
             jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", split, ident, "sentence", tuple(glosses), (seed, ident, 1, k)))
+    extra_rng = np.random.default_rng([seed, 2])  # a stream of its own: the benchmark's jobs stay as they are
+    for ident in range(NUM_IDENTITIES, NUM_IDENTITIES + extra_signers):
+        n_iso, n_sen = EXTRA_SIGNER_VIDEOS
+        for k in range(n_iso):
+            gloss = GLOSS_NAMES[int(extra_rng.integers(len(GLOSS_NAMES)))]
+            jobs.append(VideoJob(f"signer{ident:02d}_iso_{k:04d}", "train", ident, "isolated", (gloss,), (seed, ident, 0, k)))
+        for k in range(n_sen):
+            n = int(extra_rng.integers(2, 7))
+            glosses = []
+            while len(glosses) < n:
+                g = GLOSS_NAMES[int(extra_rng.integers(len(GLOSS_NAMES)))]
+                if not glosses or glosses[-1] != g:
+                    glosses.append(g)
+            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", "train", ident, "sentence", tuple(glosses), (seed, ident, 1, k)))
     return jobs
 
 
@@ -125,8 +142,10 @@ def _make_one(args) -> dict:
 
 
 def generate(out_dir: str | Path, seed: int = 0, size: str = "small", workers: int | None = None,
-             resolution: int = RESOLUTION, progress: bool = True) -> Path:
+             resolution: int = RESOLUTION, progress: bool = True, extra_signers: int = 0) -> Path:
     """Generate synthsign into ``out_dir`` (written to a temp folder, then moved into place).
+
+    ``extra_signers``: add that many extra training signers (identities 12+; the recognizer's copy).
 
     Returns the dataset root. An existing complete dataset with the same
     settings is left untouched; a different one is an error (delete it first).
@@ -139,6 +158,8 @@ def generate(out_dir: str | Path, seed: int = 0, size: str = "small", workers: i
     out = Path(out_dir)
     meta_expected = {"name": "synthsign", "generator_version": GENERATOR_VERSION, "seed": seed, "size": size,
                      "resolution": resolution, "fps": FPS}  # fmt: skip
+    if extra_signers:
+        meta_expected["extra_signers"] = extra_signers
     if (out / "meta.json").is_file():
         meta = json.loads((out / "meta.json").read_text())
         if all(meta.get(k) == v for k, v in meta_expected.items()):
@@ -149,7 +170,7 @@ def generate(out_dir: str | Path, seed: int = 0, size: str = "small", workers: i
         )
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"{out} exists and is not empty; choose an empty or new folder")
-    jobs = plan_jobs(seed, size)
+    jobs = plan_jobs(seed, size, extra_signers)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".synthsign-", dir=out.parent))
     try:
@@ -169,7 +190,7 @@ def generate(out_dir: str | Path, seed: int = 0, size: str = "small", workers: i
             writer.writeheader()
             writer.writerows(rows)
         (tmp / "vocabulary.json").write_text(json.dumps([s.to_dict() for s in VOCABULARY], indent=1))
-        (tmp / "signers.json").write_text(json.dumps([i.to_dict() for i in all_identities()], indent=1))
+        (tmp / "signers.json").write_text(json.dumps([i.to_dict() for i in all_identities(extra_signers)], indent=1))
         counts = {s: sum(r["split"] == s for r in rows) for s in SPLITS}
         meta = {**meta_expected, "version": f"synthsign-{GENERATOR_VERSION}", "package_version": __version__,
                 "counts": counts, "frames": int(sum(r["n_frames"] for r in rows))}  # fmt: skip

@@ -3,11 +3,17 @@
 Identities are fixed (they do not depend on the dataset seed), so ``signer03``
 looks the same in every generated copy. Splits are by identity: signers 0–7
 train, 8–9 dev, 10–11 test, so dev/test evaluate on people never seen in training.
+
+Identities 12 and up are *extra training signers*: only copies generated with
+``extra_signers > 0`` contain them (the WER recognizer's training copy, which needs
+more people than eight to read unseen ones). Their appearance is drawn more freely
+(blended skin tones, any shirt shade, pattern, sleeves, hair and background style),
+and they never appear in the benchmark's copies.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -77,8 +83,15 @@ def _accent(shirt: RGB, rng: np.random.Generator) -> RGB:
 
 
 def make_identity(index: int) -> Identity:
-    """The ``index``-th identity (deterministic)."""
-    rng = np.random.default_rng([IDENTITY_SEED, index])
+    """The ``index``-th identity (deterministic); ``index >= NUM_IDENTITIES``: an extra training signer."""
+    if index >= NUM_IDENTITIES:
+        return _extra_identity(index)
+    return _base_identity(index, index)
+
+
+def _base_identity(index: int, seed_index: int) -> Identity:
+    """The benchmark recipe for identity ``index`` (colour tables by ``index``, draws seeded by ``seed_index``)."""
+    rng = np.random.default_rng([IDENTITY_SEED, seed_index])
     shirt = SHIRT_COLOURS[index % len(SHIRT_COLOURS)]
     skin = SKIN_TONES[index % len(SKIN_TONES)]
     hue = rng.uniform(0, 1, 3)
@@ -87,7 +100,7 @@ def make_identity(index: int) -> Identity:
     return Identity(
         id=f"signer{index:02d}",
         index=index,
-        split=SPLIT_OF_IDENTITY[index],
+        split=SPLIT_OF_IDENTITY.get(index, "train"),
         skin=skin,
         hair_colour=HAIR_COLOURS[int(rng.integers(len(HAIR_COLOURS)))],
         hair_style=HAIR_STYLES[index % len(HAIR_STYLES)],
@@ -106,13 +119,36 @@ def make_identity(index: int) -> Identity:
         hand_scale=float(rng.uniform(0.92, 1.08)),
         neck_length=float(rng.uniform(0.85, 1.15)),
         centre_x=float(rng.uniform(0.47, 0.53)),
-        left_handed=index in (3, 10),
+        left_handed=seed_index in (3, 10),
         tempo=float(rng.uniform(0.88, 1.12)),
     )
 
 
-def all_identities() -> list[Identity]:
-    return [make_identity(i) for i in range(NUM_IDENTITIES)]
+def _extra_identity(index: int) -> Identity:
+    """An extra training signer: the base recipe's proportions and colours, then a freer appearance
+    from a second generator (so the twelve benchmark identities are untouched by this)."""
+    base = _base_identity(index % NUM_IDENTITIES, index)
+    rng = np.random.default_rng([IDENTITY_SEED, index, 1])
+    a, b = rng.choice(len(SKIN_TONES), 2, replace=False)
+    mix = rng.uniform(0, 1)
+    skin = tuple(int(round(SKIN_TONES[a][k] * (1 - mix) + SKIN_TONES[b][k] * mix)) for k in range(3))
+    shirt = _shade(SHIRT_COLOURS[int(rng.integers(len(SHIRT_COLOURS)))], rng.uniform(0.7, 1.25))
+    hue = rng.uniform(0, 1, 3)
+    bg_top = tuple(int(v) for v in 100 + 140 * hue)
+    return replace(
+        base, id=f"signer{index:02d}", index=index, split="train", skin=skin, shirt=shirt,  # type: ignore[arg-type]
+        shirt_accent=_accent(shirt, rng), hair_style=HAIR_STYLES[int(rng.integers(len(HAIR_STYLES)))],
+        hair_colour=HAIR_COLOURS[int(rng.integers(len(HAIR_COLOURS)))],
+        pattern=PATTERNS[int(rng.integers(len(PATTERNS)))], long_sleeves=bool(rng.random() < 0.65),
+        background_top=bg_top, background_bottom=tuple(int(v * rng.uniform(0.5, 0.85)) for v in bg_top),
+        background_style=BACKGROUND_STYLES[int(rng.integers(len(BACKGROUND_STYLES)))],
+        left_handed=bool(rng.random() < 0.2),
+    )
+
+
+def all_identities(extra: int = 0) -> list[Identity]:
+    """The twelve benchmark identities, then ``extra`` extra training signers."""
+    return [make_identity(i) for i in range(NUM_IDENTITIES + extra)]
 
 
 def shade(c: RGB, f: float) -> RGB:
