@@ -24,7 +24,7 @@ from slvg_bench.recognition.train import RecognizerTrainConfig, augment, length_
 
 from tests.recognition.synthsign_subset import render_subset
 
-# ~80 CPU-seconds on one thread (train 56 videos of 4 glosses at 32×32, recipe as the full recognizer)
+# ~100 CPU-seconds on one thread (train 56 videos of 4 glosses at 32×32, recipe as the full recognizer)
 TINY = ["base_width=8", "hidden_size=128", "frame_size=32", "crop=28", "epochs=30", "milestones=[24]",
         "synthetic_per_epoch=16", "eval_every=10", "train_size=null", "threads=1"]
 # measured: real 0 %, shuffled 37 % (seed 0); shuffled frames still show which signs occur, not their order
