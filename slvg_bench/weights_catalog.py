@@ -146,11 +146,12 @@ register(WeightSpec(
     id="corrnet.synthsign-slvg",
     filename="corrnet_synthsign.pt",
     license="MIT (trained by slvg-bench on its synthetic synthsign data)",
-    origin="CorrNet architecture at a quarter width (ResNet-18 16/32/64/128, temporal conv and BiLSTM 128) "
-           "trained here on the train identities of synthsign (its own medium render at 64 px; 12 epochs on one "
-           "thread) with frame-level CE and point regression; input 64 -> crop 56, "
-           "12.5 fps, minus the temporal median. Measured: 58.0 % WER on the synthsign test split's real videos "
-           "(90.0 % with shuffled frames), 17.3 CPU-minutes of training (docs/wer.md); carries its gloss "
+    origin="CorrNet architecture at a quarter width (ResNet-18 16/32/64/128, 2x2 pooled frame features, temporal "
+           "conv and BiLSTM 128) trained here on synthsign's eight train identities plus 24 extra training "
+           "signers (its own medium render at 64 px), 11 joint epochs with frame-level CE and point regression, "
+           "then 10 epochs of the temporal layers on frozen features; input 64 -> crop 56, 12.5 fps, minus the "
+           "temporal median. Measured: 8.0 % WER on the synthsign test split's real videos (74.0 % with shuffled "
+           "frames), 18.4 min of training on 2 CPU cores (docs/wer.md); carries its gloss "
            "dictionary and input path",
     used_by=("wer",),
     produced_by="slvg-bench recognizer train --dataset synthsign",
