@@ -84,13 +84,8 @@ def plan_jobs(seed: int, size: str, extra_signers: int = 0) -> list[VideoJob]:
                 gloss = GLOSS_NAMES[int(rng.integers(len(GLOSS_NAMES)))]
             jobs.append(VideoJob(f"signer{ident:02d}_iso_{k:04d}", split, ident, "isolated", (gloss,), (seed, ident, 0, k)))
         for k in range(n_sen):
-            n = int(rng.integers(2, 7))
-            glosses: list[str] = []
-            while len(glosses) < n:
-                g = GLOSS_NAMES[int(rng.integers(len(GLOSS_NAMES)))]
-                if not glosses or glosses[-1] != g:
-                    glosses.append(g)
-            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", split, ident, "sentence", tuple(glosses), (seed, ident, 1, k)))
+            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", split, ident, "sentence", _random_sentence(rng),
+                                 (seed, ident, 1, k)))
     extra_rng = np.random.default_rng([seed, 2])  # a stream of its own: the benchmark's jobs stay as they are
     for ident in range(NUM_IDENTITIES, NUM_IDENTITIES + extra_signers):
         n_iso, n_sen = EXTRA_SIGNER_VIDEOS
@@ -98,14 +93,22 @@ def plan_jobs(seed: int, size: str, extra_signers: int = 0) -> list[VideoJob]:
             gloss = GLOSS_NAMES[int(extra_rng.integers(len(GLOSS_NAMES)))]
             jobs.append(VideoJob(f"signer{ident:02d}_iso_{k:04d}", "train", ident, "isolated", (gloss,), (seed, ident, 0, k)))
         for k in range(n_sen):
-            n = int(extra_rng.integers(2, 7))
-            glosses = []
-            while len(glosses) < n:
-                g = GLOSS_NAMES[int(extra_rng.integers(len(GLOSS_NAMES)))]
-                if not glosses or glosses[-1] != g:
-                    glosses.append(g)
-            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", "train", ident, "sentence", tuple(glosses), (seed, ident, 1, k)))
+            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", "train", ident, "sentence",
+                                 _random_sentence(extra_rng), (seed, ident, 1, k)))
     return jobs
+
+
+def _random_sentence(rng: np.random.Generator) -> tuple[str, ...]:
+    """2–6 glosses drawn uniformly, no gloss twice in a row."""
+    from slvg_bench.data.synthsign.vocabulary import GLOSS_NAMES
+
+    n = int(rng.integers(2, 7))
+    glosses: list[str] = []
+    while len(glosses) < n:
+        g = GLOSS_NAMES[int(rng.integers(len(GLOSS_NAMES)))]
+        if not glosses or glosses[-1] != g:
+            glosses.append(g)
+    return tuple(glosses)
 
 
 def render_video(identity_index: int, glosses, seed, resolution: int = RESOLUTION):
