@@ -94,6 +94,14 @@ class RecognizerTrainConfig:
     train_seed: int = 1
     extra_signers: int = 24  # extra training identities in that copy (synthsign identities 12+)
 
+    def __post_init__(self) -> None:
+        from slvg_bench.errors import UsageError
+
+        if self.schedule not in ("step", "cosine"):
+            raise UsageError(f"recognizer schedule must be 'step' or 'cosine', got {self.schedule!r}")
+        if self.temporal_epochs and self.temporal_views < 1:
+            raise UsageError(f"temporal_views must be >= 1 when temporal_epochs > 0, got {self.temporal_views}")
+
     @property
     def input_spec(self) -> InputSpec:
         return InputSpec(frame_size=self.frame_size, crop=self.crop, quantize=True, frame_stride=self.frame_stride,
@@ -214,9 +222,7 @@ def _lr_schedule(opt: torch.optim.Optimizer, cfg: RecognizerTrainConfig) -> torc
     """The per-epoch learning-rate schedule of ``cfg.schedule``."""
     if cfg.schedule == "step":
         return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(cfg.milestones), gamma=cfg.gamma)
-    if cfg.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
-    raise ValueError(f"unknown schedule {cfg.schedule!r}; expected 'step' or 'cosine'")
+    return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)  # "cosine" (checked by the config)
 
 
 def sequence_terms(out: dict, targets_list: list[list[int]], clip_labels: list[torch.Tensor],

@@ -73,3 +73,15 @@ def test_train_temporal_changes_only_the_temporal_layers_and_lowers_the_loss():
     assert all(not torch.equal(a, b) for a, b in zip(temporal_before, temporal_parameters(model)))
     # the classifier is shared by the temporal conv and the BiLSTM: counted once
     assert len({id(p) for p in temporal_parameters(model)}) == len(temporal_parameters(model))
+
+
+def test_config_rejects_unknown_schedule_and_zero_views():
+    import pytest
+
+    from slvg_bench.errors import UsageError
+
+    with pytest.raises(UsageError, match="'step' or 'cosine'"):
+        RecognizerTrainConfig(schedule="linear")
+    with pytest.raises(UsageError, match="temporal_views"):
+        RecognizerTrainConfig(temporal_views=0)
+    assert RecognizerTrainConfig(temporal_epochs=0, temporal_views=0).temporal_epochs == 0
