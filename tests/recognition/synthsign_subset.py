@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from slvg_bench.data.synthsign.generate import INDEX_COLUMNS, render_video
+from slvg_bench.data.synthsign.generate import INDEX_COLUMNS, random_sentence, render_video
 from slvg_bench.data.synthsign.identities import SPLIT_OF_IDENTITY
 from slvg_bench.video import write_mp4
 
@@ -31,13 +31,7 @@ def render_subset(root: Path, glosses=GLOSSES, sentences: dict | None = None, is
     for ident, split in SPLIT_OF_IDENTITY.items():
         items = [("iso", [glosses[k % len(glosses)]]) for k in range(isolated[split])]
         for _ in range(sentences[split]):
-            n = int(rng.integers(2, 5))
-            seq: list[str] = []
-            while len(seq) < n:
-                g = glosses[int(rng.integers(len(glosses)))]
-                if not seq or seq[-1] != g:
-                    seq.append(g)
-            items.append(("sen", seq))
+            items.append(("sen", list(random_sentence(rng, glosses, lengths=(2, 4)))))
         for k, (kind, seq) in enumerate(items):
             vid = f"signer{ident:02d}_{kind}_{k:04d}"
             frames, _, segments = render_video(ident, seq, (seed, ident, k), resolution)

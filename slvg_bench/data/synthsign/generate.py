@@ -84,7 +84,7 @@ def plan_jobs(seed: int, size: str, extra_signers: int = 0) -> list[VideoJob]:
                 gloss = GLOSS_NAMES[int(rng.integers(len(GLOSS_NAMES)))]
             jobs.append(VideoJob(f"signer{ident:02d}_iso_{k:04d}", split, ident, "isolated", (gloss,), (seed, ident, 0, k)))
         for k in range(n_sen):
-            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", split, ident, "sentence", _random_sentence(rng),
+            jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", split, ident, "sentence", random_sentence(rng),
                                  (seed, ident, 1, k)))
     extra_rng = np.random.default_rng([seed, 2])  # a stream of its own: the benchmark's jobs stay as they are
     for ident in range(NUM_IDENTITIES, NUM_IDENTITIES + extra_signers):
@@ -94,18 +94,20 @@ def plan_jobs(seed: int, size: str, extra_signers: int = 0) -> list[VideoJob]:
             jobs.append(VideoJob(f"signer{ident:02d}_iso_{k:04d}", "train", ident, "isolated", (gloss,), (seed, ident, 0, k)))
         for k in range(n_sen):
             jobs.append(VideoJob(f"signer{ident:02d}_sen_{k:04d}", "train", ident, "sentence",
-                                 _random_sentence(extra_rng), (seed, ident, 1, k)))
+                                 random_sentence(extra_rng), (seed, ident, 1, k)))
     return jobs
 
 
-def _random_sentence(rng: np.random.Generator) -> tuple[str, ...]:
-    """2–6 glosses drawn uniformly, no gloss twice in a row."""
+def random_sentence(rng: np.random.Generator, vocabulary=None, lengths: tuple[int, int] = (2, 6)) -> tuple[str, ...]:
+    """A sentence of ``lengths[0]``–``lengths[1]`` glosses drawn uniformly from ``vocabulary`` (default: all
+    48), no gloss twice in a row."""
     from slvg_bench.data.synthsign.vocabulary import GLOSS_NAMES
 
-    n = int(rng.integers(2, 7))
+    vocabulary = GLOSS_NAMES if vocabulary is None else vocabulary
+    n = int(rng.integers(lengths[0], lengths[1] + 1))
     glosses: list[str] = []
     while len(glosses) < n:
-        g = GLOSS_NAMES[int(rng.integers(len(GLOSS_NAMES)))]
+        g = vocabulary[int(rng.integers(len(vocabulary)))]
         if not glosses or glosses[-1] != g:
             glosses.append(g)
     return tuple(glosses)
