@@ -17,6 +17,7 @@ from slvg_bench.errors import SlvgError
 
 # name -> "module:attr" of a click command. Keep sorted by name.
 COMMANDS: dict[str, str] = {
+    "check": "slvg_bench.commands.check:check",
     "compare": "slvg_bench.commands.compare:compare",
     "datasets": "slvg_bench.commands.datasets:datasets",
     "evaluate": "slvg_bench.commands.evaluate:evaluate",

@@ -44,6 +44,10 @@ class WeightsUnavailableError(SlvgError):
     """A pretrained weight file that is not in the cache (offline or not downloaded)."""
 
 
+class RegressionError(SlvgError):
+    """A run that is worse than its baseline (``slvg-bench check``): exit 1, after the table."""
+
+
 class TrainingDivergedError(SlvgError):
     """A training loss or gradient became NaN/Inf; the last good checkpoint is kept."""
 

@@ -26,7 +26,7 @@ from slvg_bench.errors import UsageError, VideoReadError
 from slvg_bench.metrics.base import MetricSkip
 from slvg_bench.metrics.keypoint_source import KeypointFolder, load_estimator
 from slvg_bench.metrics.registry import DEFAULT_METRICS, REGION_METRICS, resolve
-from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, align_pair, check_video, make_pair
+from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, prepare_pair, score_row
 from slvg_bench.video import FRAME_SUFFIXES, VIDEO_SUFFIXES, natural_key, read_video
 
 
@@ -173,7 +173,8 @@ def _dataset_glosses(dataset: str) -> dict[str, list[str]]:
     return {str(i): str(g).split() for i, g in zip(rows["id"], rows["glosses"]) if isinstance(g, str) and g.strip()}
 
 
-def _aggregate_paths(out: Path) -> tuple[Path, Path]:
+def aggregate_paths(out: Path) -> tuple[Path, Path]:
+    """``<stem>.aggregate.csv`` and ``<stem>.aggregate.json`` next to the rows file ``out``."""
     stem = out.name[: -len(out.suffix)] if out.suffix else out.name
     return out.with_name(f"{stem}.aggregate.csv"), out.with_name(f"{stem}.aggregate.json")
 
@@ -272,7 +273,7 @@ def evaluate(
         run_rows = run_rows[run_rows["video_id"].isin(keys)]
     entries = results.aggregate(run_rows, scorer.classes, cfg.options)
     summary = _summary(run_rows, targets, preds, keys, scorer, entries)
-    csv_path, json_path = _aggregate_paths(out)
+    csv_path, json_path = aggregate_paths(out)
     results.write_aggregate(entries, summary, prov, csv_path, json_path)
     return EvaluateResult(run_rows, entries, summary, prov, out, csv_path, json_path)
 
@@ -293,32 +294,28 @@ def _score_video(key, pred_path, target_path, cfg, scorer, schema, ctx, keypoint
         return failed(f"prediction unreadable: {e}", target.shape[0])
     n_target = target.shape[0]
     try:
-        check_video(pred, f"prediction {pred_path}")
-        check_video(target, f"target {target_path}")
-        pred, target, note = align_pair(pred, target, cfg.align)
+        pred, target, note = prepare_pair(pred, target, cfg.align, pred_what=f"prediction {pred_path}",
+                                          target_what=f"target {target_path}")
     except InputError as e:
         return failed(str(e), n_target)
     kp, kp_reason = keypoints.for_video(key, n_target, target.shape[0])
-    pair = make_pair(key, pred, target, device, target_keypoints=kp, estimator=keypoints.estimator,
-                     keypoint_note=kp_reason if keypoints.estimator is None else None)
-    if glosses is not None:
-        refs = glosses.for_video(key)
-        if refs:
-            pair.extras["glosses"] = refs
-        else:
-            pair.extras["glosses_note"] = glosses.note
-    values, reasons, state = scorer.score(pair)
-    return results.make_row(ctx, schema, key, pair.n_frames, "ok", note, values, reasons, state)
+    refs = glosses.for_video(key) if glosses is not None else None
+    return score_row(ctx, schema, scorer, key, pred, target, device, note=note, target_keypoints=kp,
+                     estimator=keypoints.estimator, keypoint_note=kp_reason if keypoints.estimator is None else None,
+                     glosses=refs, glosses_note=glosses.note if glosses is not None else None)
+
+
+def metric_errors(entries: list[results.AggregateRow], unavailable: dict[str, str]) -> list[str]:
+    """``"<figure>: <reason>"`` of every primary figure that is NaN although its metric is available."""
+    return [f"{e.name}: {e.reason}" for e in entries
+            if e.primary and e.value != e.value and e.metric not in unavailable]  # NaN
 
 
 def _summary(rows, targets, preds, keys, scorer, entries) -> dict[str, Any]:
     counts = rows["status"].value_counts().to_dict() if not rows.empty else {}
     extra = sorted(set(preds) - set(targets), key=natural_key)
     failed = rows[rows["status"] == "failed"] if not rows.empty else rows
-    errors = []
-    for e in entries:
-        if e.primary and e.value != e.value and e.metric not in scorer.unavailable:  # NaN
-            errors.append(f"{e.name}: {e.reason}")
+    errors = metric_errors(entries, scorer.unavailable)
     return {
         "n_targets": len(targets),
         "n_scored_keys": len(keys),

@@ -136,6 +136,11 @@ def _atomic_write_table(df: pd.DataFrame, path: Path, metadata: dict | None = No
             os.unlink(tmp)
 
 
+def write_rows(rows: pd.DataFrame, path: str | Path, provenance: dict | None = None) -> None:
+    """Write finished rows as one consolidated result file (atomic; provenance in the metadata)."""
+    _atomic_write_table(rows, Path(path), provenance)
+
+
 def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)

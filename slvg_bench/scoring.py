@@ -3,8 +3,9 @@
 :class:`Scorer` builds the requested metrics once, learns which are unavailable
 (missing weights), and turns one :class:`~slvg_bench.metrics.base.VideoPair`
 into the ``values / reasons / state`` of a result row. It knows nothing about
-where videos come from. :func:`check_video` and :func:`align_pair` are the input
-checks that make a video *failed* (with a reason) instead of crashing a run.
+where videos come from. :func:`check_video` and :func:`align_pair` (both:
+:func:`prepare_pair`) are the input checks that make a video *failed* (with a reason)
+instead of crashing a run; :func:`score_row` turns one checked pair into its result row.
 """
 
 from __future__ import annotations
@@ -194,6 +195,42 @@ def make_pair(video_id: str, pred: torch.Tensor, target: torch.Tensor, device: s
     if keypoint_note:
         pair.keypoint_note = keypoint_note
     return pair
+
+
+def prepare_pair(pred: torch.Tensor, target: torch.Tensor, policy: Iterable[str] = (), *,
+                 pred_what: str = "prediction", target_what: str = "target") -> tuple[torch.Tensor, torch.Tensor, str]:
+    """:func:`check_video` on both sides, then :func:`align_pair`: the aligned pair and its note.
+
+    Raises InputError (naming ``pred_what``/``target_what``) for a video that cannot be scored.
+    """
+    check_video(pred, pred_what)
+    check_video(target, target_what)
+    return align_pair(pred, target, policy)
+
+
+def score_row(ctx: Any, schema: RowSchema, scorer: "Scorer", video_id: str, pred: torch.Tensor,
+              target: torch.Tensor, device: str, *, note: str = "",
+              target_keypoints: torch.Tensor | None = None,
+              estimator: Callable[[torch.Tensor], torch.Tensor] | None = None,
+              keypoint_note: str | None = None,
+              glosses: list[str] | None = None, glosses_note: str | None = None) -> dict[str, Any]:
+    """The complete result row (status ``ok``) of one checked, aligned pair.
+
+    The one per-video path of ``slvg-bench evaluate``, ``slvg-bench run`` and
+    :class:`slvg_bench.Evaluator`, so all give the same rows for the same frames. ``glosses``: reference glosses for WER (None: the
+    row's WER reason is ``glosses_note``, when given). ``ctx`` is a
+    :class:`~slvg_bench.results.RunContext`.
+    """
+    from slvg_bench.results import make_row
+
+    pair = make_pair(video_id, pred, target, device, target_keypoints=target_keypoints, estimator=estimator,
+                     keypoint_note=keypoint_note)
+    if glosses:
+        pair.extras["glosses"] = list(glosses)
+    elif glosses_note is not None:
+        pair.extras["glosses_note"] = glosses_note
+    values, reasons, state = scorer.score(pair)
+    return make_row(ctx, schema, video_id, pair.n_frames, "ok", note, values, reasons, state)
 
 
 def metric_versions(metric_ids: Iterable[str]) -> dict[str, int]:

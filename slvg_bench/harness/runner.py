@@ -237,7 +237,7 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
 def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Optional[Path], task: str,
              plotter: Optional["_Plotter"] = None) -> dict:
     from slvg_bench.errors import SlvgError as _SlvgError
-    from slvg_bench.scoring import InputError, check_video, make_pair
+    from slvg_bench.scoring import InputError, check_video, score_row
     from slvg_bench.video import to_float, to_uint8, write_mp4
 
     try:
@@ -254,13 +254,12 @@ def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Option
         return results.make_row(rctx, schema, job.video_id, job.n_frames, "failed",
                                 f"generated video has shape {tuple(pred.shape)}, target {tuple(target.shape)}")
     kp = job.driving_keypoints
-    pair = make_pair(job.video_id, pred, target, device, target_keypoints=kp, estimator=estimator,
-                     keypoint_note=None if kp is not None else "the dataset cache has no keypoints")
-    pair.extras["glosses"] = list(job.glosses)
-    values, reasons, state = scorer.score(pair)
+    row = score_row(rctx, schema, scorer, job.video_id, pred, target, device, target_keypoints=kp,
+                    estimator=estimator, keypoint_note=None if kp is not None else "the dataset cache has no keypoints",
+                    glosses=list(job.glosses))
     if plotter is not None:
         plotter.plot(job.video_id, pred, target)
-    return results.make_row(rctx, schema, job.video_id, pair.n_frames, "ok", "", values, reasons, state)
+    return row
 
 
 class _Plotter:
