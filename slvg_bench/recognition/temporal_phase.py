@@ -10,6 +10,13 @@ the 2D CNN, nearly all of the compute, runs only while caching.
 
 The objective is the first phase's sequence objective (CTC terms, Dist, frame-level CE); the
 best dev epoch (greedy WER of the BiLSTM output) is kept, the first phase's model included.
+
+Still clips (``train.still_clips``: one frame repeated, empty target, every frame blank) are cached
+like every other clip, ``views`` augmented draws each, through the same padded batches. They are
+encoded rather than given one frame's features repeated: the correlation blocks look along time
+(±1 frame and a 9-frame kernel with zero padding), so the features of a still clip's first and
+last dozen padded frames differ from its middle ones, and the encoder gives a still video at test
+time those features.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from slvg_bench.recognition.preprocess import InputSpec, pad_batch, pad_features
 class CachedClip:
     """One clip's frame features. ``features``: ``T×C`` over its padded length (official padding);
     ``labels``: per-frame classes of the unpadded clip (see ``train.step_labels``); ``targets``:
-    gloss indices."""
+    gloss indices (empty for a still clip)."""
 
     features: torch.Tensor
     labels: torch.Tensor

@@ -10,8 +10,10 @@ Two phases. Joint: SeqCTC + ConvCTC plus frame-level cross-entropy from the ``in
 segments and regression of 9 body/hand points by a training-only head. Augmentations: the
 official ones (random crop, flip — on synthsign a change of handedness —, temporal rescale) plus
 scale, colour and channel-order jitter, and sentences assembled from gloss pieces of the training
-videos. Temporal (:mod:`.temporal_phase`): the temporal conv, BiLSTM and classifier retrained on
-frozen frame features of ``temporal_views`` augmented copies of the training clips. For synthsign
+videos. Still clips (``still_clips_per_epoch``: one frame of a training clip repeated, with no glosses)
+teach it that a video without signing reads as nothing. Temporal (:mod:`.temporal_phase`): the
+temporal conv, BiLSTM and classifier retrained on frozen frame features of ``temporal_views``
+augmented copies of the training clips (still clips included). For synthsign
 it trains on its own ``medium`` render (``train_size``) of the eight training signers plus
 ``extra_signers`` extra training identities. The best dev epoch (greedy WER) of either phase is
 kept. docs/wer.md has the measured WER.
@@ -57,6 +59,11 @@ class RecognizerTrainConfig:
     gamma: float = 0.2
     synthetic_per_epoch: int = 48  # sentences assembled from gloss pieces, per epoch
     synthetic_glosses: tuple = (2, 6)
+    # still clips per epoch (0 = off): ONE frame of a random training clip repeated for that clip's length,
+    # with an empty gloss target (every frame labelled blank, its points repeated). Without them the model
+    # never sees "no signing" and reads a still video (after the median subtraction: all zeros) as a string
+    # of glosses. Phase 2 caches ``temporal_views`` views of each, like every training clip
+    still_clips_per_epoch: int = 24
     use_isolated: bool = True
     isolated_margin: int = 8  # isolated clips trimmed to their sign ± this many frames (None: whole clip)
     flip: bool = True
@@ -99,6 +106,8 @@ class RecognizerTrainConfig:
 
         if self.schedule not in ("step", "cosine"):
             raise UsageError(f"recognizer schedule must be 'step' or 'cosine', got {self.schedule!r}")
+        if self.still_clips_per_epoch < 0:
+            raise UsageError(f"still_clips_per_epoch must be >= 0, got {self.still_clips_per_epoch}")
         if self.temporal_epochs and self.temporal_views < 1:
             raise UsageError(f"temporal_views must be >= 1 when temporal_epochs > 0, got {self.temporal_views}")
 
@@ -195,6 +204,30 @@ def synthetic_sentences(videos: list[GlossVideo], labels: dict, count: int, leng
     return out
 
 
+def still_clips(samples: list[tuple], count: int, rng: random.Random) -> list[tuple]:
+    """``count`` clips without signing, as (frames, frame labels, glosses, points or None): ONE frame of a random
+    sample of ``samples`` repeated for that sample's length (so still clips are as long as the others), no
+    glosses (an empty CTC target), every frame labelled blank (0: between glosses), the frame's points (if
+    the sample has any) repeated likewise. No draw from ``rng`` when ``count`` is 0."""
+    out = []
+    for _ in range(count if samples else 0):
+        frames, _, _, points = rng.choice(samples)
+        i, n = rng.randrange(len(frames)), len(frames)
+        out.append((frames[i:i + 1].repeat(n, *[1] * (frames.dim() - 1)), torch.zeros(n, dtype=torch.long), [],
+                    None if points is None else points[i:i + 1].repeat(n, *[1] * (points.dim() - 1))))
+    return out
+
+
+def epoch_samples(train: list[GlossVideo], labels: dict, cfg: RecognizerTrainConfig, rng: random.Random,
+                  synthetic: int, still: int) -> list[tuple]:
+    """One epoch's (frames, frame labels, glosses, points or None) samples: every training video (isolated
+    ones trimmed), ``synthetic`` assembled sentences, then ``still`` still clips drawn from those."""
+    samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
+    samples += synthetic_sentences(train, labels, synthetic, tuple(cfg.synthetic_glosses), rng)
+    samples += still_clips(samples, still, rng)
+    return samples
+
+
 def trimmed(video: GlossVideo, labels: torch.Tensor, margin: int | None) -> tuple:
     """(frames, frame labels, glosses, points or None) of a loaded video; an isolated sign is cut to its
     segment ± ``margin`` frames (the rest before and after it is most of the clip and teaches nothing new)."""
@@ -229,7 +262,11 @@ def sequence_terms(out: dict, targets_list: list[list[int]], clip_labels: list[t
                    lengths: torch.Tensor, cfg: RecognizerTrainConfig) -> dict[str, torch.Tensor]:
     """The sequence objective of one batch: CTC terms (+ Dist) of ``cfg.loss_weights`` and, with
     ``cfg.frame_ce``, frame-level cross-entropy of both heads against ``clip_labels`` (per input frame,
-    batch order). ``out``: the model's output for the padded batch of ``lengths``."""
+    batch order). ``out``: the model's output for the padded batch of ``lengths``.
+
+    An empty target (a still clip) is a valid CTC target: its loss is minus the log-probability of blank
+    at every valid step (finite: ``feat_len`` >= 1), averaged over the batch like the others (no division
+    by target length); its frame labels are all blank (0), so the CE terms push every step to blank."""
     targets = torch.tensor([g for lab in targets_list for g in lab], dtype=torch.long)
     target_lengths = torch.tensor([len(lab) for lab in targets_list], dtype=torch.long)
     terms = ctc_losses(out, targets, target_lengths, cfg.loss_weights)
@@ -240,6 +277,17 @@ def sequence_terms(out: dict, targets_list: list[list[int]], clip_labels: list[t
                 terms[name] = cfg.frame_ce * torch.nn.functional.cross_entropy(
                     out[key].flatten(0, 1), steps.flatten(), ignore_index=-100)
     return terms
+
+
+def points_term(point_head: torch.nn.Module, record: dict, points: list[torch.Tensor],
+                cfg: RecognizerTrainConfig) -> torch.Tensor:
+    """The keypoint auxiliary of one batch: ``point_head`` regresses every frame's ``K×2`` points (crop
+    coordinates, ``points`` per clip in batch order, padded like the frames) from the frame features the
+    model ``record``-ed; smooth L1 times ``cfg.keypoint_aux``."""
+    target_points, _, _ = pad_batch(points)  # B×T×K×2, padded like the frames
+    feats = record["framewise_in"].transpose(1, 2)  # B×T×C
+    pred_points = point_head(feats).view(*feats.shape[:2], *target_points.shape[-2:])
+    return cfg.keypoint_aux * torch.nn.functional.smooth_l1_loss(pred_points, target_points, beta=0.05) * 10.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,8 +359,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
     epoch = 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
-        samples += synthetic_sentences(train, labels, cfg.synthetic_per_epoch, tuple(cfg.synthetic_glosses), rng)
+        samples = epoch_samples(train, labels, cfg, rng, cfg.synthetic_per_epoch, cfg.still_clips_per_epoch)
         losses, parts = [], {}
         for chunk in length_batches(samples, cfg.batch_size, rng):
             clips, clip_labels, clip_points = zip(*(augment(frames, lab, cfg, rng, pts if cfg.keypoint_aux else None)
@@ -323,11 +370,7 @@ def train_recognizer(root: str | Path, cfg: RecognizerTrainConfig, out_path: str
             terms = sequence_terms(out, [glosses.encode(chunk[i][2]) for i in order],
                                    [clip_labels[i] for i in order], lengths, cfg)
             if cfg.keypoint_aux and all(p is not None for p in clip_points):
-                target_points, _, _ = pad_batch([clip_points[i] for i in order])  # B×T×K×2, padded like the frames
-                feats = record["framewise_in"].transpose(1, 2)  # B×T×C
-                pred_points = point_head(feats).view(*feats.shape[:2], n_points, 2)
-                terms["Points"] = cfg.keypoint_aux * torch.nn.functional.smooth_l1_loss(
-                    pred_points, target_points, beta=0.05) * 10.0
+                terms["Points"] = points_term(point_head, record, [clip_points[i] for i in order], cfg)
             loss = sum(v for k, v in terms.items() if k != "total")
             for name, value in terms.items():
                 if name != "total":
@@ -381,9 +424,8 @@ def _temporal_phase(model: CorrNet, train: list[GlossVideo], labels: dict, dev: 
                                                        greedy_wer_from_features, train_temporal)
 
     start = time.time()
-    samples = [trimmed(v, labels[v.id], cfg.isolated_margin) for v in train]
-    samples += synthetic_sentences(train, labels, cfg.synthetic_per_epoch * cfg.temporal_views,
-                                   tuple(cfg.synthetic_glosses), rng)
+    samples = epoch_samples(train, labels, cfg, rng, cfg.synthetic_per_epoch * cfg.temporal_views,
+                            cfg.still_clips_per_epoch)  # still clips: ``temporal_views`` cached views each
     cached = cache_training_features(model, samples, cfg.temporal_views,
                                      lambda frames, lab: augment(frames, lab, cfg, rng)[:2], glosses.encode,
                                      cfg.batch_size, rng)
