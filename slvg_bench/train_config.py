@@ -12,8 +12,30 @@ resumed run must match (see :mod:`slvg_bench.training.resolve`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
+
+
+@dataclass
+class PairAugmentConfig:
+    """Probabilities and jitter ranges (0 everywhere = no augmentation).
+
+    The official TPSMM/MRAA values: :func:`fomm_augmentation`.
+    """
+
+    time_flip: float = 0.0
+    horizontal_flip: float = 0.0
+    jitter: tuple = (0.0, 0.0, 0.0, 0.0)  # brightness, contrast, saturation, hue
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.time_flip or self.horizontal_flip or any(self.jitter))
+
+
+def fomm_augmentation() -> PairAugmentConfig:
+    """The official ``augmentation_params`` of TPSMM and MRAA (vox, taichi, ted): time flip 0.5, else
+    horizontal flip 0.5, colour jitter 0.1 (brightness, contrast, saturation, hue)."""
+    return PairAugmentConfig(time_flip=0.5, horizontal_flip=0.5, jitter=(0.1, 0.1, 0.1, 0.1))
 
 
 @dataclass
@@ -30,9 +52,11 @@ class TrainConfig:
     checkpoint_every: int = 500  # steps
     log_every: int = 10  # steps
     seed: int = 0
-    amp: bool = True  # mixed precision, used on CUDA only
+    amp: bool = False  # mixed precision (autocast); off = fp32, as the papers trained
     max_steps: Optional[int] = None  # stop early (quick looks, tests)
     grad_clip: Optional[float] = None  # max global grad norm; None = no clipping
     resolution: int = 128  # frame size (H = W) the training pairs are loaded at
-    amp_dtype: str = "bfloat16"  # "bfloat16" or "float16" (float16 adds a GradScaler)
+    amp_dtype: str = "bfloat16"  # "bfloat16" or "float16" (CUDA only; adds a GradScaler); CPU: bfloat16 only
     ddp_find_unused_parameters: bool = True  # parts unused in some epochs (e.g. a late-start BG predictor)
+    augment: PairAugmentConfig = field(default_factory=PairAugmentConfig)  # see slvg_bench.data.pair_augment
+    max_frame_gap: Optional[int] = None  # source/driving at most this many frames apart (None: anywhere, as FOMM)

@@ -33,8 +33,9 @@ def check_perceptual_loss(method: str, loss: Any, image_size: Sequence[int]) -> 
     Args:
         method: method id, the prefix of every message.
         loss: a loss config with ``scales`` (pyramid scales in (0, 1]), ``perceptual`` (weights of the
-            five VGG-19 layers relu1_1…relu5_1) and ``perceptual_weights`` (one of
-            :data:`PERCEPTUAL_WEIGHT_CHOICES`).
+            five VGG-19 layers relu1_1…relu5_1), ``perceptual_weights`` (one of
+            :data:`PERCEPTUAL_WEIGHT_CHOICES`) and optionally ``pixel`` (one L1 weight per scale) and
+            ``ssim`` (see :mod:`baselines.common.appearance_loss`).
         image_size: ``(height, width)`` the model runs at.
     """
     if len(loss.perceptual) != 5:
@@ -46,6 +47,11 @@ def check_perceptual_loss(method: str, loss: Any, image_size: Sequence[int]) -> 
             f"{smallest:g}-pixel pyramid level; VGG-19 up to relu5_1 needs at least {MIN_PYRAMID_PIXELS} pixels "
             "(drop the smallest scale)"
         )
+    pixel = list(getattr(loss, "pixel", ()))
+    if pixel and len(pixel) != len(loss.scales):
+        raise UsageError(f"{method}: loss.pixel needs one weight per scale {list(loss.scales)} (or none), got {pixel}")
+    if getattr(loss, "ssim", 0.0) < 0 or any(w < 0 for w in pixel):
+        raise UsageError(f"{method}: loss.pixel and loss.ssim weights must be ≥ 0")
     if loss.perceptual_weights not in PERCEPTUAL_WEIGHT_CHOICES:
         raise UsageError(
             f"{method}: loss.perceptual_weights must be imagenet, random or auto, got {loss.perceptual_weights!r}"

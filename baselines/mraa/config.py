@@ -16,7 +16,7 @@ from typing import Optional
 
 from baselines.common.loss_config import TransformParams, check_perceptual_loss
 from slvg_bench.errors import UsageError
-from slvg_bench.train_config import TrainConfig
+from slvg_bench.train_config import TrainConfig, fomm_augmentation
 
 BG_TYPES = ("zero", "shift", "affine", "perspective")
 STAGES = ("reconstruction", "avd")
@@ -125,6 +125,8 @@ class MRAALossConfig:
     bg: float = 0.0
     perceptual_weights: str = "imagenet"
     perceptual_seed: int = 0
+    pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
+    ssim: float = 0.0  # weight of 1 − SSIM (0: off)
     transform: TransformParams = field(default_factory=TransformParams)
 
 
@@ -143,7 +145,7 @@ class AVDStageConfig:
 
 def _official_train() -> TrainConfig:
     return TrainConfig(epochs=100, lr=2e-4, milestones=(60, 90), gamma=0.1, adam_betas=(0.5, 0.999),
-                       weight_decay=0.0, batch_size=14, pairs_per_video=75, num_workers=6)
+                       weight_decay=0.0, batch_size=14, pairs_per_video=75, num_workers=6, augment=fomm_augmentation())
 
 
 @dataclass

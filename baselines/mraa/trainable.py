@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 
 from baselines.common.frames import resize_frames
-from baselines.common.perceptual import PerceptualPyramidLoss
+from baselines.common.appearance_loss import AppearanceLoss
 from baselines.common.random_tps import RandomTPS
 from baselines.mraa.config import MRAAConfig, validate
 from baselines.mraa.losses import avd_losses, background_loss, equivariance_losses
@@ -52,8 +52,7 @@ class MRAATrainingModel(MRAA):
         super().__init__(cfg.model, with_bg=True, with_avd=False)
         self.config = cfg
         loss = cfg.loss
-        self.perceptual = PerceptualPyramidLoss(loss.scales, loss.perceptual, loss.perceptual_weights,
-                                                seed=loss.perceptual_seed, subsample="slice")
+        self.appearance = AppearanceLoss.from_config(loss, subsample="slice")
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -67,9 +66,7 @@ class MRAATrainingModel(MRAA):
         bg_params = self.bg_predictor(source, driving)
         prediction = self.generator(source, driving_params, source_params, bg_params)["prediction"]
 
-        losses = {}
-        if self.perceptual.enabled:
-            losses["perceptual"] = self.perceptual(prediction, driving)
+        losses = dict(self.appearance(prediction, driving))
         if loss_cfg.equivariance_shift != 0 or loss_cfg.equivariance_affine != 0:
             t = loss_cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,
@@ -88,7 +85,7 @@ class MRAATrainingModel(MRAA):
         return [{"params": params, "name": "reconstruction"}]
 
     def provenance(self) -> dict:
-        return {"stage": "reconstruction", **self.perceptual.provenance()}
+        return {"stage": "reconstruction", **self.appearance.provenance()}
 
 
 class AVDTrainingModel(MRAA):

@@ -15,7 +15,7 @@ from typing import Optional
 
 from baselines.common.loss_config import TransformParams, check_perceptual_loss
 from slvg_bench.errors import UsageError
-from slvg_bench.train_config import TrainConfig
+from slvg_bench.train_config import TrainConfig, fomm_augmentation
 
 
 @dataclass
@@ -58,6 +58,7 @@ class TPSMMModelConfig:
     num_channels: int = 3
     bg: bool = True
     multi_mask: bool = True
+    kp_width: int = 64  # base width of the keypoint detector's ResNet-18 (64 = official)
     image_size: tuple = (256, 256)
     generator: GeneratorParams = field(default_factory=GeneratorParams)
     dense_motion: DenseMotionParams = field(default_factory=DenseMotionParams)
@@ -79,6 +80,8 @@ class TPSMMLossConfig:
     bg: float = 10.0
     perceptual_weights: str = "imagenet"
     perceptual_seed: int = 0
+    pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
+    ssim: float = 0.0  # weight of 1 − SSIM (0: off)
     transform: TransformParams = field(default_factory=TransformParams)
 
 
@@ -115,7 +118,7 @@ class AVDStageConfig:
 
 def _official_train() -> TrainConfig:
     return TrainConfig(epochs=100, lr=2e-4, milestones=(70, 90), gamma=0.1, adam_betas=(0.5, 0.999),
-                       weight_decay=1e-4, batch_size=28, pairs_per_video=75)
+                       weight_decay=1e-4, batch_size=28, pairs_per_video=75, augment=fomm_augmentation())
 
 
 @dataclass

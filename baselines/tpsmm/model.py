@@ -28,7 +28,7 @@ def build_networks(cfg: TPSMMModelConfig, with_bg: Optional[bool] = None, with_a
     with_bg = cfg.bg if with_bg is None else with_bg
     g, dm, avd = cfg.generator, cfg.dense_motion, cfg.avd
     nets = {
-        "kp_detector": KPDetector(cfg.num_tps, cfg.num_channels),
+        "kp_detector": KPDetector(cfg.num_tps, cfg.num_channels, cfg.kp_width),
         "dense_motion_network": DenseMotionNetwork(
             dm.block_expansion, dm.num_blocks, dm.max_features, cfg.num_tps, cfg.num_channels,
             scale_factor=dm.scale_factor, bg=cfg.bg, multi_mask=cfg.multi_mask, kp_variance=dm.kp_variance),

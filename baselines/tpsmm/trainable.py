@@ -26,7 +26,7 @@ from typing import Optional
 import torch
 
 from baselines.common.frames import resize_frames
-from baselines.common.perceptual import PerceptualPyramidLoss
+from baselines.common.appearance_loss import AppearanceLoss
 from baselines.common.random_tps import RandomTPS
 from baselines.tpsmm.config import TPSMMConfig, validate
 from baselines.tpsmm.losses import (
@@ -58,11 +58,12 @@ def _clip(params, max_norm: Optional[float]) -> None:
         torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm, norm_type=math.inf)
 
 
-def clip_motion_gradients(model, max_norm: Optional[float], bg_active: bool) -> None:
+def clip_motion_gradients(model, max_norm: Optional[float], bg_active: bool, motion_heads=()) -> None:
     """TPSMM's clipping (also PGMM's): max-abs gradient norm ≤ ``max_norm`` on ``model.kp_detector``,
-    ``model.dense_motion_network`` and, when ``bg_active``, ``model.bg_predictor``, each separately."""
+    ``model.dense_motion_network`` (together with ``motion_heads``: flow/occlusion heads that live
+    outside it, as PGMM's CMMs) and, when ``bg_active``, ``model.bg_predictor``, each separately."""
     _clip(model.kp_detector.parameters(), max_norm)
-    _clip(model.dense_motion_network.parameters(), max_norm)
+    _clip([*model.dense_motion_network.parameters(), *motion_heads], max_norm)
     if bg_active:
         _clip(model.bg_predictor.parameters(), max_norm)
 
@@ -74,8 +75,7 @@ class TPSMMTrainingModel(TPSMM):
         super().__init__(cfg.model, with_bg=cfg.model.bg, with_avd=False)
         self.config = cfg
         loss = cfg.loss
-        self.perceptual = PerceptualPyramidLoss(loss.scales, loss.perceptual, loss.perceptual_weights,
-                                                seed=loss.perceptual_seed)
+        self.appearance = AppearanceLoss.from_config(loss)
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -99,9 +99,7 @@ class TPSMMTrainingModel(TPSMM):
                             dropout_p=dropout_p, warped_maps=loss_cfg.warp_loss != 0)
         prediction = out["prediction"]
 
-        losses = {}
-        if self.perceptual.enabled:
-            losses["perceptual"] = self.perceptual(prediction, driving)
+        losses = dict(self.appearance(prediction, driving))
         if loss_cfg.equivariance_value != 0:
             t = loss_cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,
@@ -134,7 +132,7 @@ class TPSMMTrainingModel(TPSMM):
         clip_motion_gradients(self, self.config.schedule.clip_grad_inf_norm, self.bg_active())
 
     def provenance(self) -> dict:
-        return {"stage": "generator", **self.perceptual.provenance()}
+        return {"stage": "generator", **self.appearance.provenance()}
 
 
 class AVDTrainingModel(TPSMM):

@@ -9,7 +9,7 @@ e.g. a method's own gradient clipping) and ``provenance()`` (a dict of plain
 values stored in every checkpoint under ``"provenance"``).
 
 One step: wait for the batch (timed as data wait) -> move tensors to the
-device -> forward under autocast (CUDA + ``train.amp`` only) -> sum the losses
+device -> forward under autocast (``train.amp``: bf16 on CPU/CUDA, or fp16 on CUDA) -> sum the losses
 -> stop if the sum is NaN/Inf on any rank -> backward -> global grad norm
 (stop if non-finite) -> ``before_optimizer_step()`` -> clip if ``train.grad_clip``
 -> Adam step -> for GANs (a ``discriminator`` param-group role) one discriminator
@@ -144,9 +144,10 @@ class Trainer:
                                                                       gamma=self.tc.gamma)
                            for role, opt in self.optimizers.items()}
         self.optimizer, self.scheduler = self.optimizers[MAIN_ROLE], self.schedulers[MAIN_ROLE]
-        self.use_amp = bool(self.tc.amp) and dev.type == "cuda"
+        self.use_amp = bool(self.tc.amp) and dev.type in ("cuda", "cpu")
         self.amp_dtype = torch.bfloat16
-        if self.use_amp and (self.tc.amp_dtype == "float16" or not torch.cuda.is_bf16_supported()):
+        if self.use_amp and dev.type == "cuda" and (self.tc.amp_dtype == "float16"
+                                                    or not torch.cuda.is_bf16_supported()):
             self.amp_dtype = torch.float16
         self.scaler = torch.amp.GradScaler("cuda") if self.use_amp and self.amp_dtype == torch.float16 else None
         self.ddp = None

@@ -162,6 +162,9 @@ def check_train_config(tc) -> None:
         raise UsageError(f"config key 'train.num_workers' must be >= 0, got {tc.num_workers!r}")
     if tc.amp_dtype not in ("bfloat16", "float16"):
         raise UsageError(f"config key 'train.amp_dtype' must be 'bfloat16' or 'float16', got {tc.amp_dtype!r}")
+    from slvg_bench.data.pair_augment import check_pair_augment
+
+    check_pair_augment(tc.augment)
     if len(tuple(tc.adam_betas)) != 2:
         raise UsageError(f"config key 'train.adam_betas' needs two numbers, got {tc.adam_betas!r}")
     if list(tc.milestones) != sorted(tc.milestones):

@@ -88,3 +88,14 @@ def test_bad_arguments(synth):
     with pytest.raises(IndexError):
         ds[len(ds)]
     assert np.isscalar(len(ds))
+
+
+def test_max_frame_gap_limits_the_distance_and_covers_every_gap():
+    draws = [draw_pair(40, 0, 0, i, max_gap=3) for i in range(400)]
+    assert all(0 <= a < b <= a + 3 and b < 40 for a, b in draws)
+    gaps = [b - a for a, b in draws]
+    assert set(gaps) == {1, 2, 3}
+    # uniform over the (a, a + d) pairs: d = 1 has 39 of the 114, d = 3 has 37
+    assert abs(gaps.count(1) / 400 - 39 / 114) < 0.08
+    assert draw_pair(40, 0, 0, 5, max_gap=100) == draw_pair(40, 0, 0, 5)  # a gap beyond the video: unchanged
+    assert draw_pair(2, 0, 0, 5, max_gap=1) == (0, 1)
