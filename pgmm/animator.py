@@ -121,17 +121,17 @@ class PGMMAnimator:
                 if m.pose_net is not None:
                     kp_chunk = driving_keypoints[start:start + b] if driving_keypoints is not None else None
                     pose = m.pose_features(self._heatmaps(chunk, kp_chunk, out_size))
-                out = m.generate(feats["encoder_maps"], motion, pose)
+                out = m.generate(feats["encoder_maps"], motion, pose, source=src)
                 frames.append(resize_frames(out["prediction"], out_size).to(out_device))
                 if collect:
-                    for name, per_scale in self._maps(motion, feats["encoder_maps"], pose, out, out_size).items():
+                    for name, per_scale in self._maps(motion, feats["encoder_maps"], pose, out, out_size, src).items():
                         maps.setdefault(name, []).append(per_scale)
         video = torch.cat(frames, dim=0)
         if not collect:
             return video, None
         return video, {k: [torch.cat(s, dim=0) for s in zip(*chunks)] for k, chunks in maps.items()}
 
-    def _maps(self, motion, encoder_maps, pose, out, out_size) -> dict:
+    def _maps(self, motion, encoder_maps, pose, out, out_size, src) -> dict:
         """One batch's Fig. 7 maps: name -> per-scale ``B×1×h×w`` CPU tensors, coarse to fine."""
         from baselines.common.grids import displacement_pixels
 
@@ -139,7 +139,7 @@ class PGMMAnimator:
         flows = [displacement_pixels(flow, out_size).float().cpu() for flow in motion["flows"]]
         maps = {"flow_magnitude": flows, "occlusion": [o.float().cpu() for o in motion["occlusions"]]}
         if len(m.generator.fusion):
-            plain = m.generate(encoder_maps, motion, pose, use_fusion=False)["prediction"]
+            plain = m.generate(encoder_maps, motion, pose, use_fusion=False, source=src)["prediction"]
             maps["pfm_difference"] = [(out["prediction"] - plain).abs().mean(1, keepdim=True).float().cpu()]
         return maps
 

@@ -24,8 +24,9 @@ def save_checkpoint(path: str | Path, model: PGMM, config: PGMMConfig, **extra) 
 
 
 def read(path: str | Path) -> dict:
-    """``torch.load(weights_only=True)`` on CPU with a clear error for missing/corrupt files."""
-    return checkpoint_io.read_checkpoint(path, METHOD_ID)
+    """A file path or catalog weight id (e.g. the shipped ``pgmm.synthsign-slvg``) -> the checkpoint dict
+    (``torch.load(weights_only=True)`` on CPU, with a clear error for missing/corrupt files)."""
+    return checkpoint_io.read_checkpoint(checkpoint_io.resolve_path(path, METHOD_ID, f"{METHOD_ID}."), METHOD_ID)
 
 
 def load(checkpoint: str | Path | dict, estimator=None) -> tuple[PGMM, PGMMConfig]:

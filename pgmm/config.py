@@ -5,14 +5,15 @@ The motion branch reuses TPSMM's parameter groups (``dense_motion``, ``transform
 
 | variant        | pose fusion | L_pd | L_align |
 |----------------|-------------|------|---------|
-| ``baseline``   | none        | off  | off     |  (the PGMM generator without the pose branch)
+| ``baseline``   | none        | off  | off     |  (PGMM's generator without the pose branch; not Table 4's row)
 | ``+pose``      | add         | off  | off     |
 | ``+pfm``       | PFM         | off  | off     |
 | ``+pfm+lpd``   | PFM         | on   | off     |
 | ``+pfm+lalign``| PFM         | off  | on      |
 | ``full``       | PFM         | on   | on      |
 
-The exact TPSMM of the baseline row is also available as its own method, ``tpsmm``.
+Table 4's "baseline" row is exactly the paper's TPSMM row (identical numbers in Tables 2 and 4), so
+it is reproduced with the method ``tpsmm``, not with ``variant: baseline``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Optional
 from baselines.common.loss_config import TransformParams, check_perceptual_loss
 from baselines.tpsmm.config import DenseMotionParams, ScheduleConfig
 from slvg_bench.errors import UsageError
-from slvg_bench.train_config import TrainConfig
+from slvg_bench.train_config import TrainConfig, fomm_augmentation
 
 VARIANTS: dict[str, tuple[str, bool, bool]] = {
     "baseline": ("none", False, False),
@@ -57,6 +58,9 @@ class PoseParams:
     ``subset``: keypoint subset fed to PoseNet (paper: 36 points, ``sign36``).
     ``heatmap_size``/``sigma``: rendering of H from keypoints (heatmap pixels).
     ``channels``: PoseNet feature channels per generator scale, coarse to fine.
+    ``resize_antialias``: PoseNet shrinks H to its coarsest scale with an antialiased bilinear
+    filter (default), so every keypoint reaches it with the same weight; off = plain bilinear
+    sampling, under which a peak keeps 0.18–0.90 of its height depending on its sub-pixel position.
     """
 
     source: str = "estimator"
@@ -65,22 +69,29 @@ class PoseParams:
     heatmap_size: tuple = (64, 64)
     sigma: float = 2.0
     channels: tuple = (256, 128, 64, 32)
+    resize_antialias: bool = True
 
 
 @dataclass
 class PGMMModelConfig:
-    """Architecture. ``pfm_scales``: generator scales (0 = coarsest) that carry a PFM; None = all (paper)."""
+    """Architecture. ``pfm_scales``: generator scales (0 = coarsest) that carry a PFM; None = all (paper).
+
+    ``output_blend``: end G with TPSMM's blend ``G·O + warp(I_s)·(1 − O)`` (default; the paper does
+    not mention it, its TPSMM base has it; off = the sigmoid output alone, the paper's literal text).
+    """
 
     variant: str = "full"
     num_tps: int = 20
     num_channels: int = 3
     bg: bool = True
+    kp_width: int = 64  # base width of the keypoint detector's ResNet-18 (64 = official TPSMM)
     image_size: tuple = (128, 128)
     encoder: EncoderParams = field(default_factory=EncoderParams)
     dense_motion: DenseMotionParams = field(default_factory=DenseMotionParams)
     pose: PoseParams = field(default_factory=PoseParams)
     pfm_scales: Optional[tuple] = None
     resblocks_per_scale: int = 2
+    output_blend: bool = True
 
 
 @dataclass
@@ -104,19 +115,31 @@ class PGMMLossConfig:
     feature_alignment: float = 1.0
     perceptual_weights: str = "imagenet"
     perceptual_seed: int = 0
+    pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
+    ssim: float = 0.0  # weight of 1 − SSIM (0: off)
     transform: TransformParams = field(default_factory=TransformParams)
 
 
+@dataclass
+class PGMMScheduleConfig(ScheduleConfig):
+    """TPSMM's schedule and clipping; ``clip_cmm_heads`` clips the CMMs' flow/occlusion heads with the
+    dense-motion network (where TPSMM has its heads), default on; off = only the networks TPSMM names."""
+
+    clip_cmm_heads: bool = True
+
+
 def _paper_train() -> TrainConfig:
+    """§4.1 (Adam 2e-4, ×0.1 at 60 and 90, 100 epochs, 5 pairs per video); fp32; TPSMM's augmentation
+    (the paper is silent on both; PGMM trains with TPSMM's pipeline)."""
     return TrainConfig(epochs=100, lr=2e-4, milestones=(60, 90), gamma=0.1, adam_betas=(0.5, 0.999),
-                       weight_decay=1e-4, batch_size=8, pairs_per_video=5)
+                       weight_decay=1e-4, batch_size=8, pairs_per_video=5, augment=fomm_augmentation())
 
 
 @dataclass
 class PGMMConfig:
     model: PGMMModelConfig = field(default_factory=PGMMModelConfig)
     loss: PGMMLossConfig = field(default_factory=PGMMLossConfig)
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    schedule: PGMMScheduleConfig = field(default_factory=PGMMScheduleConfig)
     train: TrainConfig = field(default_factory=_paper_train)
 
 

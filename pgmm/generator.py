@@ -7,6 +7,11 @@ encoder feature of that resolution, applies the CMM (-> twice the channels),
 concatenates the decoder state from the coarser scale (if any), fuses the pose
 (PFM, the "+pose" addition, or nothing), runs the convolution module (ResBlocks)
 and the up module; a 7×7 conv and a sigmoid end the finest scale.
+
+With ``output_blend`` (default; TPSMM's last step, which the paper does not mention but
+PGMM's TPSMM base has) the frame is then blended with the source warped by the finest
+CMM flow: ``Î = G·O + warp(F, I_s)·(1 − O)`` with that scale's occlusion O (1 = occluded,
+the CMM's convention), so unoccluded pixels come straight from the source image.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import torch
 from torch import nn
 
 from baselines.common.blocks import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d
+from baselines.common.warping import TPSMM_ALIGN_CORNERS, resize_map, warp_with_flow
 from pgmm.modules import CoarseMotionModule, PoseAddition, PoseFusionModule
 
 
@@ -56,12 +62,14 @@ class Generator(nn.Module):
         fusion: ``pfm``, ``add`` or ``none``.
         pfm_scales: scales (0 = coarsest) with pose fusion; None = all.
         resblocks: ResBlocks in each convolution module (paper: 2).
+        output_blend: blend the output with the warped source image (module docstring).
     """
 
     def __init__(self, encoder_channels: Sequence[int], motion_channels: Sequence[int], num_transforms: int,
                  pose_channels: Sequence[int], fusion: str = "pfm", pfm_scales: Optional[Sequence[int]] = None,
-                 resblocks: int = 2, num_channels: int = 3):
+                 resblocks: int = 2, num_channels: int = 3, output_blend: bool = True):
         super().__init__()
+        self.output_blend = bool(output_blend)
         enc = list(encoder_channels)[::-1]  # coarse to fine
         n = len(enc)
         self.num_scales = n
@@ -87,7 +95,8 @@ class Generator(nn.Module):
         self.widths = widths
 
     def forward(self, encoder_maps: Sequence[torch.Tensor], motion: Optional[Sequence[tuple]] = None,
-                pose: Optional[Sequence[torch.Tensor]] = None, *, use_fusion: bool = True) -> dict:
+                pose: Optional[Sequence[torch.Tensor]] = None, *, use_fusion: bool = True,
+                source: Optional[torch.Tensor] = None) -> dict:
         """Generate a frame.
 
         Args:
@@ -96,9 +105,12 @@ class Generator(nn.Module):
                 the alignment path of eq. 11 (no CMM transform: ``[X, X]``).
             pose: PoseNet features coarse to fine; required when pose fusion is built.
             use_fusion: False skips the pose fusion (Fig. 7: output without PFM).
+            source: the source image ``B×3×H×W`` (or batch 1) in [0, 1]; needed for the output
+                blend when ``motion`` is given.
         Returns:
-            ``prediction`` ``B×3×H×W`` in [0, 1] and ``conv_outputs`` (the convolution-module
-            outputs Y^i, coarse to fine; used by the feature-alignment loss).
+            ``prediction`` ``B×3×H×W`` in [0, 1], ``conv_outputs`` (the convolution-module
+            outputs Y^i, coarse to fine; used by the feature-alignment loss) and, with the
+            blend, ``deformed`` (the warped source) and ``generated`` (G's own output).
         """
         maps = list(encoder_maps)[::-1]
         bs = max(m.shape[0] for m in maps)
@@ -123,4 +135,14 @@ class Generator(nn.Module):
             conv_outputs.append(x)
             out = self.up[s](x) if s < self.num_scales - 1 else x
         prediction = torch.sigmoid(self.final(out))
-        return {"prediction": prediction, "conv_outputs": conv_outputs}
+        result = {"prediction": prediction, "conv_outputs": conv_outputs}
+        if self.output_blend and motion is not None:
+            if source is None:
+                raise ValueError("PGMM generator: the output blend needs the source image")
+            flow, occ = motion[-1]
+            if source.shape[0] != bs:
+                source = source.expand(bs, *source.shape[1:])
+            deformed = warp_with_flow(source, flow, align_corners=TPSMM_ALIGN_CORNERS)
+            occ = resize_map(occ, prediction.shape[2:], align_corners=TPSMM_ALIGN_CORNERS)
+            result.update(prediction=prediction * occ + deformed * (1 - occ), generated=prediction, deformed=deformed)
+        return result

@@ -39,7 +39,7 @@ class PGMM(nn.Module):
         fusion, self.use_pose_distance, self.use_alignment = variant_switches(cfg)
         self.fusion = fusion
         dm = cfg.dense_motion
-        self.kp_detector = KPDetector(cfg.num_tps, cfg.num_channels)
+        self.kp_detector = KPDetector(cfg.num_tps, cfg.num_channels, cfg.kp_width)
         self.dense_motion_network = DenseMotionNetwork(
             dm.block_expansion, dm.num_blocks, dm.max_features, cfg.num_tps, cfg.num_channels,
             scale_factor=dm.scale_factor, bg=cfg.bg, multi_mask=True, kp_variance=dm.kp_variance, heads=False)
@@ -49,11 +49,12 @@ class PGMM(nn.Module):
         n = e.num_down_blocks + 1
         h, w = (int(v) for v in cfg.image_size)
         self.subset = layout.subset(cfg.pose.subset)
-        self.pose_net = (PoseNet(len(self.subset), tuple(cfg.pose.channels), (h // 2 ** (n - 1), w // 2 ** (n - 1)))
+        self.pose_net = (PoseNet(len(self.subset), tuple(cfg.pose.channels), (h // 2 ** (n - 1), w // 2 ** (n - 1)),
+                                 antialias=cfg.pose.resize_antialias)
                          if fusion != "none" else None)
         self.generator = Generator(self.encoder.channels, self.dense_motion_network.feature_channels, cfg.num_tps + 1,
                                    tuple(cfg.pose.channels), fusion, cfg.pfm_scales, cfg.resblocks_per_scale,
-                                   cfg.num_channels)
+                                   cfg.num_channels, output_blend=cfg.output_blend)
         self._estimator = estimator  # frozen P_e, built lazily (not a submodule: not trained, not saved)
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -86,8 +87,9 @@ class PGMM(nn.Module):
 
     # -- branches ------------------------------------------------------------------------------------
     def source_features(self, source: torch.Tensor) -> dict:
-        """Per-source features reused across driving frames: keypoints, downsampled source, E_I maps."""
+        """Per-source features reused across driving frames: the source, its keypoints, downsampled source, E_I maps."""
         return {
+            "source": source,
             "kp_source": self.kp_detector(source),
             "source_down": self.dense_motion_network.downsample(source),
             "encoder_maps": self.encoder(source),
@@ -157,9 +159,11 @@ class PGMM(nn.Module):
         return self.pose_net(heatmaps)
 
     def generate(self, encoder_maps: list[torch.Tensor], motion: Optional[dict],
-                 pose: Optional[list[torch.Tensor]], use_fusion: bool = True) -> dict:
+                 pose: Optional[list[torch.Tensor]], use_fusion: bool = True,
+                 source: Optional[torch.Tensor] = None) -> dict:
+        """G (see :class:`pgmm.generator.Generator`); ``source`` is needed for the output blend."""
         pairs = list(zip(motion["flows"], motion["occlusions"])) if motion is not None else None
-        return self.generator(encoder_maps, pairs, pose, use_fusion=use_fusion)
+        return self.generator(encoder_maps, pairs, pose, use_fusion=use_fusion, source=source)
 
 
 def pixel_to_normalized(xy: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -118,8 +118,10 @@ class PoseAddition(nn.Module):
 class PoseNet(nn.Module):
     """P_d (§3.1): heatmaps -> one pose feature per generator scale, coarse to fine.
 
-    The heatmaps are resized (bilinear) to the coarsest generator scale — the scale whose
-    image features are the "biggest" (deepest, most channels) — then a 3×3 conv + IN +
+    The heatmaps are resized to the coarsest generator scale — the scale whose image features
+    are the "biggest" (deepest, most channels) — with an antialiased bilinear filter when
+    ``antialias`` (plain bilinear sampling of a 4×-larger map would keep a peak at 0.18–0.90 of
+    its height depending on where it falls between samples), then a 3×3 conv + IN +
     ReLU stem and ``num_up`` up blocks (3×3 transposed conv, stride 2, + IN + ReLU)
     double the resolution each time. (Resizing to the *finest* scale and then upsampling
     three more times would overshoot the image, so we read the paper this way.)
@@ -128,11 +130,14 @@ class PoseNet(nn.Module):
         in_channels: number of heatmaps (36 for ``sign36``).
         channels: pose-feature channels per scale, coarse to fine (length ``num_up + 1``).
         base_size: (h, w) of the coarsest scale.
+        antialias: antialiased resize of the heatmaps (see above).
     """
 
-    def __init__(self, in_channels: int, channels: tuple[int, ...], base_size: tuple[int, int]):
+    def __init__(self, in_channels: int, channels: tuple[int, ...], base_size: tuple[int, int],
+                 antialias: bool = True):
         super().__init__()
         self.base_size = tuple(base_size)
+        self.antialias = bool(antialias)
         self.stem = conv_in_relu(in_channels, channels[0])
         self.up = nn.ModuleList(
             nn.Sequential(
@@ -144,9 +149,16 @@ class PoseNet(nn.Module):
         )
         self.channels = tuple(channels)
 
+    def resize(self, heatmaps: torch.Tensor) -> torch.Tensor:
+        """``B×P×h×w`` -> ``B×P×base_size`` (antialiased when shrinking, if enabled)."""
+        if tuple(heatmaps.shape[-2:]) == self.base_size:
+            return heatmaps
+        return F.interpolate(heatmaps, size=self.base_size, mode="bilinear", align_corners=False,
+                             antialias=self.antialias)
+
     def forward(self, heatmaps: torch.Tensor) -> list[torch.Tensor]:
         """``B×P×h×w`` heatmaps in [0, 1] -> ``[B×c_0×s, B×c_1×2s, …]``."""
-        x = F.interpolate(heatmaps, size=self.base_size, mode="bilinear", align_corners=False)
+        x = self.resize(heatmaps)
         feats = [self.stem(x)]
         for block in self.up:
             feats.append(block(feats[-1]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from baselines.common.perceptual import PerceptualPyramidLoss
+from baselines.common.appearance_loss import AppearanceLoss
 from baselines.common.random_tps import RandomTPS
 from baselines.tpsmm.losses import background_loss, dropout_schedule, equivariance_loss
 from baselines.tpsmm.trainable import clip_motion_gradients
@@ -31,8 +31,7 @@ class PGMMTrainingModel(PGMM):
         super().__init__(cfg.model, estimator)
         self.config = cfg
         loss = cfg.loss
-        self.perceptual = PerceptualPyramidLoss(loss.scales, loss.perceptual, loss.perceptual_weights,
-                                                seed=loss.perceptual_seed)
+        self.appearance = AppearanceLoss.from_config(loss)
         self.epoch = 0
         if self.use_pose_distance:
             self.check_differentiable_estimator()
@@ -84,12 +83,10 @@ class PGMMTrainingModel(PGMM):
         motion = self.motion(src["source_down"], src["kp_source"], kp_driving, bg_param, p if dropout_on else 0.0)
         heatmaps = self.heatmaps(driving, driving_kp) if (self.pose_net is not None or self.use_pose_distance) else None
         pose = self.pose_features(heatmaps) if heatmaps is not None else None
-        out = self.generate(src["encoder_maps"], motion, pose)
+        out = self.generate(src["encoder_maps"], motion, pose, source=source)
         prediction = out["prediction"]
 
-        losses = {}
-        if self.perceptual.enabled:
-            losses["perceptual"] = self.perceptual(prediction, driving)
+        losses = dict(self.appearance(prediction, driving))
         if cfg.equivariance_value != 0:
             t = cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,
@@ -124,11 +121,17 @@ class PGMMTrainingModel(PGMM):
         return groups
 
     def before_optimizer_step(self) -> None:
-        """TPSMM's clipping: max-abs norm on keypoint detector, dense motion and (when active) background."""
-        clip_motion_gradients(self, self.config.schedule.clip_grad_inf_norm, self.bg_active())
+        """TPSMM's clipping: max-abs norm on keypoint detector, dense motion and (when active) background.
+
+        TPSMM's flow and occlusion heads are part of its dense-motion network, so they are clipped with
+        it; PGMM's live in the CMMs (``generator.cmm``) and join that group unless
+        ``schedule.clip_cmm_heads`` is off (the reading that clips only the networks TPSMM names).
+        """
+        heads = self.generator.cmm.parameters() if self.config.schedule.clip_cmm_heads else ()
+        clip_motion_gradients(self, self.config.schedule.clip_grad_inf_norm, self.bg_active(), motion_heads=heads)
 
     def provenance(self) -> dict:
-        info = {"variant": self.model_config.variant, **self.perceptual.provenance()}
+        info = {"variant": self.model_config.variant, **self.appearance.provenance()}
         if self.needs_estimator:
             info["pose_estimator"] = self.model_config.pose.estimator
         return info

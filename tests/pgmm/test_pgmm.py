@@ -112,7 +112,7 @@ def test_shapes_and_ranges_at_every_scale():
         for occ in motion["occlusions"]:
             assert 0 <= occ.min() and occ.max() <= 1
         pose = model.pose_features(model.heatmaps(b["driving"], b["driving_kp"]))
-        out = model.generate(src["encoder_maps"], motion, pose)
+        out = model.generate(src["encoder_maps"], motion, pose, source=b["source"])
     assert out["prediction"].shape == (2, 3, 64, 64)
     assert 0 <= out["prediction"].min() and out["prediction"].max() <= 1
     assert [y.shape[-1] for y in out["conv_outputs"]] == [8, 16, 32, 64]
@@ -162,13 +162,15 @@ def test_checkpoint_round_trip_is_bit_exact(tmp_path):
     with torch.no_grad():
         src = model.source_features(b["source"])
         motion = model.motion(src["source_down"], src["kp_source"], model.kp_detector(b["driving"]))
-        want = model.generate(src["encoder_maps"], motion, model.pose_features(model.heatmaps(b["driving"], b["driving_kp"])))
+        want = model.generate(src["encoder_maps"], motion, model.pose_features(model.heatmaps(b["driving"], b["driving_kp"])),
+                              source=b["source"])
     path = save_checkpoint(tmp_path / "pgmm.pt", model, cfg)
     loaded, cfg2 = load_checkpoint(path)
     with torch.no_grad():
         src = loaded.source_features(b["source"])
         motion = loaded.motion(src["source_down"], src["kp_source"], loaded.kp_detector(b["driving"]))
-        got = loaded.generate(src["encoder_maps"], motion, loaded.pose_features(loaded.heatmaps(b["driving"], b["driving_kp"])))
+        got = loaded.generate(src["encoder_maps"], motion, loaded.pose_features(loaded.heatmaps(b["driving"], b["driving_kp"])),
+                              source=b["source"])
     assert torch.equal(want["prediction"], got["prediction"])
     assert cfg2 == cfg
 
