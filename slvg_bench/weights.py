@@ -10,6 +10,12 @@ the ``lpips`` package find them too.
 Checksums are always verified: a full sha256, or the sha256 prefix that
 upstream publishes in the file name (torchvision, OpenMMLab). A file whose
 upstream publishes no checksum is accepted and its sha256 recorded next to it.
+
+Models this toolkit trained itself on synthsign ship inside the package
+(``packaged``: a file in ``slvg_bench/shipped/``, verified against the full
+``sha256``). A file of the same id in the cache — the user's own run of the
+``produced_by`` command, or a ``weights add`` — takes precedence over the
+shipped copy; its checksum is then the user's (status ``unverified``).
 A missing file raises :class:`~slvg_bench.errors.WeightsUnavailableError`
 naming the file and the command that installs it; callers that compute
 optional metrics turn that into an "unavailable" result, never a 0.
@@ -48,6 +54,7 @@ class WeightSpec:
         manual: how to get the file by hand when there is no direct URL.
         location: ``"cache"`` (``$SLVG_BENCH_HOME/weights``) or ``"torch_hub"``.
         produced_by: for files trained by this toolkit, the command that makes them.
+        packaged: file name of the copy shipped in ``slvg_bench/shipped/`` (``sha256`` is its digest).
     """
 
     id: str
@@ -60,6 +67,7 @@ class WeightSpec:
     manual: str | None = None
     location: Literal["cache", "torch_hub"] = "cache"
     produced_by: str | None = None
+    packaged: str | None = None
     size_bytes: int | None = None
     notes: str = ""
     extra: dict = field(default_factory=dict)
@@ -85,6 +93,20 @@ def get_spec(weight_id: str) -> WeightSpec:
     return WEIGHTS.get(weight_id)
 
 
+def is_known(weight_id: str) -> bool:
+    """Whether ``weight_id`` is in the catalog (loads the catalog first)."""
+    _ensure_catalog()
+    return weight_id in WEIGHTS
+
+
+def shipped_model(method: str, dataset: str) -> str | None:
+    """Id of the model of ``method`` for ``dataset`` that ships inside the package, or None."""
+    for spec in all_specs():
+        if spec.packaged and spec.extra.get("method") == method and spec.extra.get("dataset") == dataset:
+            return spec.id
+    return None
+
+
 def all_specs() -> list[WeightSpec]:
     _ensure_catalog()
     return [WEIGHTS.get(n) for n in WEIGHTS.names()]
@@ -99,11 +121,35 @@ def torch_hub_checkpoints_dir() -> Path:
     return Path(xdg) / "torch" / "hub" / "checkpoints"
 
 
-def weight_path(spec: WeightSpec | str) -> Path:
-    """The path the file has (or would have) in the cache."""
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
+
+
+def cache_path(spec: WeightSpec | str) -> Path:
+    """The path the file has (or would have) in the cache: where add, download and produce write."""
     spec = get_spec(spec) if isinstance(spec, str) else spec
     folder = torch_hub_checkpoints_dir() if spec.location == "torch_hub" else paths.weights_dir()
     return folder / spec.filename
+
+
+def packaged_path(spec: WeightSpec | str) -> Path | None:
+    """The shipped copy inside the package (None when the weight is not shipped)."""
+    spec = get_spec(spec) if isinstance(spec, str) else spec
+    return SHIPPED_DIR / spec.packaged if spec.packaged else None
+
+
+def weight_path(spec: WeightSpec | str) -> Path:
+    """The file in use: the cache copy when there is one, else the shipped copy, else the cache path."""
+    spec = get_spec(spec) if isinstance(spec, str) else spec
+    cached = cache_path(spec)
+    shipped = packaged_path(spec)
+    if shipped is not None and not cached.is_file():
+        return shipped
+    return cached
+
+
+def _checksum_applies(spec: WeightSpec, path: Path) -> bool:
+    """The catalog's sha256 describes the shipped copy; a user's own training of a shipped id is theirs."""
+    return not (spec.packaged and spec.produced_by and path != packaged_path(spec))
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -119,8 +165,12 @@ def _sidecar(path: Path) -> Path:
 
 
 def cached_sha256(path: str | Path) -> str:
-    """sha256 of a file, cached in a sidecar keyed by size and mtime (files are 50–200 MB)."""
+    """sha256 of a file, cached in a sidecar keyed by size and mtime (files are 50–200 MB).
+
+    Shipped files (a few MB, inside the installed package) are hashed each time, never sidecarred."""
     path = Path(path)
+    if path.parent.resolve() == SHIPPED_DIR:
+        return sha256_file(path)
     st = path.stat()
     side = _sidecar(path)
     if side.is_file():
@@ -138,7 +188,9 @@ def cached_sha256(path: str | Path) -> str:
     return digest
 
 
-def checksum_matches(spec: WeightSpec, digest: str) -> bool:
+def checksum_matches(spec: WeightSpec, digest: str, path: Path | None = None) -> bool:
+    if path is not None and not _checksum_applies(spec, path):
+        return True
     return spec.sha256 is None or digest.startswith(spec.sha256)
 
 
@@ -149,9 +201,9 @@ def status(spec: WeightSpec | str) -> Status:
     if not path.is_file():
         return "missing"
     digest = cached_sha256(path)
-    if not checksum_matches(spec, digest):
+    if not checksum_matches(spec, digest, path):
         return "bad-checksum"
-    return "present" if spec.sha256 else "unverified"
+    return "present" if spec.sha256 and _checksum_applies(spec, path) else "unverified"
 
 
 def install_hint(spec: WeightSpec) -> str:
@@ -190,7 +242,7 @@ def record_digest(spec: WeightSpec, path: Path) -> str:
 
 def _atomic_copy_verified(spec: WeightSpec, fill) -> Path:
     """Write via ``fill(tmp_path)`` into a temp file, verify, then rename into place."""
-    dest = weight_path(spec)
+    dest = cache_path(spec)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=dest.parent)
     os.close(fd)
@@ -198,7 +250,7 @@ def _atomic_copy_verified(spec: WeightSpec, fill) -> Path:
     try:
         fill(tmp)
         digest = sha256_file(tmp)
-        if not checksum_matches(spec, digest):
+        if not checksum_matches(spec, digest, dest):
             raise SlvgError(
                 f"weight {spec.id!r}: the file has sha256 {digest} but {spec.sha256}… was expected "
                 f"(wrong file or corrupted download); nothing was installed"

@@ -65,3 +65,18 @@ def path(weight_id: str) -> None:
     from slvg_bench import weights as W
 
     click.echo(str(W.weight_path(weight_id)))
+
+
+@weights.command("pack")
+@click.argument("checkpoint", type=click.Path())
+@click.argument("out", type=click.Path())
+@click.option("--dtype", type=click.Choice(["float16", "bfloat16", "float32"]), default="float16", show_default=True,
+              help="Storage type of the floating-point tensors.")
+def pack(checkpoint: str, out: str, dtype: str) -> None:
+    """Write the compact, shippable form of a training CHECKPOINT to OUT (model + config + provenance)."""
+    from slvg_bench import weights as W
+    from slvg_bench.shipping import pack_checkpoint
+
+    info = pack_checkpoint(checkpoint, out, dtype)
+    click.echo(f"packed {checkpoint} (step {info['step']}, code {info['code_version']}) -> {out} "
+               f"({dtype}, sha256 {W.sha256_file(out)})", err=True)

@@ -1,7 +1,9 @@
-"""Which checkpoint a run uses: the one given, the one trained for (method, dataset), or a new one.
+"""Which checkpoint a run uses: the one given, the shipped one, the one trained for (method, dataset), or a new one.
 
-Training when nothing is found uses the method's config for the dataset; on synthsign the
-``quick`` preset (minutes on a CPU) unless another preset is asked for.
+Order: ``--checkpoint``; with no training preset asked for, the model that ships inside the
+package for (method, dataset) (synthsign: every method, see the weights catalog); the checkpoint
+``slvg-bench train`` made for (method, dataset, preset); else one is trained now with the method's
+config for the dataset (on synthsign the ``quick`` preset unless another preset is asked for).
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ def resolve_checkpoint(method: str, dataset: str, checkpoint: Optional[str], *, 
         return None
     if checkpoint:
         return checkpoint
+    if preset is None:
+        from slvg_bench import weights
+
+        shipped = weights.shipped_model(method, dataset)
+        if shipped is not None and weights.status(shipped) in ("present", "unverified"):
+            return shipped
     from slvg_bench.training import find_trained_checkpoint
 
     try:
@@ -97,7 +105,7 @@ def checkpoint_sha256(checkpoint: Optional[str]) -> Optional[str]:
 
     p = Path(checkpoint)
     if not p.is_file():
-        if checkpoint in weights.WEIGHTS or "." in checkpoint and not p.suffix:
+        if weights.is_known(checkpoint) or "." in checkpoint and not p.suffix:
             p = weights.require(checkpoint)
         else:
             raise CheckpointError(f"checkpoint {checkpoint!r} does not exist")

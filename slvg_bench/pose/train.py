@@ -196,7 +196,7 @@ def train_posenet(
         "config": to_dict(cfg),
         "evaluation": evaluation,
     }
-    path = Path(out) if out is not None else weights.weight_path("posenet.synthsign")
+    path = Path(out) if out is not None else weights.cache_path("posenet.synthsign")
     _atomic_save(posenet_checkpoint(model.cpu(), report), path)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.json.part")
     tmp.write_text(json.dumps(report, indent=2))
