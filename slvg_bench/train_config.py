@@ -60,3 +60,4 @@ class TrainConfig:
     ddp_find_unused_parameters: bool = True  # parts unused in some epochs (e.g. a late-start BG predictor)
     augment: PairAugmentConfig = field(default_factory=PairAugmentConfig)  # see slvg_bench.data.pair_augment
     max_frame_gap: Optional[int] = None  # source/driving at most this many frames apart (None: anywhere, as FOMM)
+    max_frame_gap_epochs: Optional[int] = None  # the gap limit holds for this many epochs (None: always)

@@ -55,11 +55,14 @@ class PairDataset(torch.utils.data.Dataset):
 
     ``augment``: optional :class:`~slvg_bench.train_config.PairAugmentConfig`, applied to both
     frames (:mod:`slvg_bench.data.pair_augment`) with draws from ``default_rng([seed, epoch, index, 1])``.
-    ``max_frame_gap``: source and driving at most this many frames apart (None: anywhere in the video).
+    ``max_frame_gap``: source and driving at most this many frames apart (None: anywhere in the video),
+    during the first ``max_frame_gap_epochs`` epochs (None: always) — a curriculum: small motions
+    first, where warping gradients are informative, then the whole video.
     """
 
     def __init__(self, cache: PreparedCache, split: str, pairs_per_video: int = 5, seed: int = 0,
-                 augment: Optional[PairAugmentConfig] = None, max_frame_gap: Optional[int] = None):
+                 augment: Optional[PairAugmentConfig] = None, max_frame_gap: Optional[int] = None,
+                 max_frame_gap_epochs: Optional[int] = None):
         if pairs_per_video < 1:
             raise UsageError(f"pairs_per_video must be >= 1, got {pairs_per_video}")
         rows = cache.rows(split)
@@ -76,6 +79,7 @@ class PairDataset(torch.utils.data.Dataset):
         if max_frame_gap is not None and max_frame_gap < 1:
             raise UsageError(f"max_frame_gap must be >= 1 (or None), got {max_frame_gap}")
         self.max_frame_gap = max_frame_gap
+        self.max_frame_gap_epochs = max_frame_gap_epochs
         self.ids = [str(v) for v in rows["id"]]
         self.files = [str(cache.folder / f) for f in rows["file"]]
         self.n_frames = [int(n) for n in rows["n_frames"]]
@@ -84,6 +88,12 @@ class PairDataset(torch.utils.data.Dataset):
         """Draw a different set of pairs (call before each epoch; the default epoch is 0)."""
         self.epoch = int(epoch)
 
+    def frame_gap(self) -> Optional[int]:
+        """The frame-gap limit of the current epoch (None: none)."""
+        if self.max_frame_gap_epochs is not None and self.epoch >= self.max_frame_gap_epochs:
+            return None
+        return self.max_frame_gap
+
     def __len__(self) -> int:
         return len(self.ids) * self.pairs_per_video
 
@@ -91,7 +101,7 @@ class PairDataset(torch.utils.data.Dataset):
         if not 0 <= index < len(self):
             raise IndexError(f"pair index {index} out of range for {len(self)} pairs")
         v = index % len(self.ids)
-        src, drv = draw_pair(self.n_frames[v], self.seed, self.epoch, index, self.max_frame_gap)
+        src, drv = draw_pair(self.n_frames[v], self.seed, self.epoch, index, self.frame_gap())
         clip = ClipReader(self.files[v])
         frames = torch.from_numpy(clip.frames([src, drv])).permute(0, 3, 1, 2).float().div_(255.0)
         kp = clip.keypoints([src, drv]) if clip.has_keypoints else np.zeros((2, NUM_KP, 3), np.float32)
@@ -118,6 +128,7 @@ def build_pair_dataset(
     keypoints: str = "auto",
     augment: Optional[PairAugmentConfig] = None,
     max_frame_gap: Optional[int] = None,
+    max_frame_gap_epochs: Optional[int] = None,
 ) -> PairDataset:
     """The training-pair dataset of ``name``/``split`` from its preprocessing cache.
 
@@ -133,4 +144,4 @@ def build_pair_dataset(
     parse_split(adapter_class(name), split)
     cache = open_cache(name, data_root=data_root, resolution=resolution, keypoints=keypoints)
     return PairDataset(cache, split, pairs_per_video=pairs_per_video, seed=seed, augment=augment,
-                       max_frame_gap=max_frame_gap)
+                       max_frame_gap=max_frame_gap, max_frame_gap_epochs=max_frame_gap_epochs)

@@ -14,13 +14,13 @@ from slvg_bench.training.resolve import ResolvedConfig, resolve_config, trainabl
 
 
 def load_pair_dataset(name: str, *, data_root: Optional[str], resolution: int, pairs_per_video: int, seed: int,
-                      augment=None, max_frame_gap=None):
+                      augment=None, max_frame_gap=None, max_frame_gap_epochs=None):
     """The training split of ``name`` as (source, driving) pairs (``slvg_bench.data.build_pair_dataset``)."""
     from slvg_bench.data import build_pair_dataset
 
     return build_pair_dataset(name, split="train", data_root=data_root, resolution=resolution,
                               pairs_per_video=pairs_per_video, seed=seed, augment=augment,
-                              max_frame_gap=max_frame_gap)
+                              max_frame_gap=max_frame_gap, max_frame_gap_epochs=max_frame_gap_epochs)
 
 
 def train(
@@ -77,7 +77,7 @@ def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = Fal
         def load():
             return load_pair_dataset(resolved.dataset, data_root=data_root, resolution=tc.resolution,
                                      pairs_per_video=tc.pairs_per_video, seed=tc.seed, augment=tc.augment,
-                                     max_frame_gap=tc.max_frame_gap)
+                                     max_frame_gap=tc.max_frame_gap, max_frame_gap_epochs=tc.max_frame_gap_epochs)
 
         # rank 0 first: it may generate/prepare the data cache, which the others then open
         data = load() if ctx.is_main else None

@@ -99,3 +99,14 @@ def test_max_frame_gap_limits_the_distance_and_covers_every_gap():
     assert abs(gaps.count(1) / 400 - 39 / 114) < 0.08
     assert draw_pair(40, 0, 0, 5, max_gap=100) == draw_pair(40, 0, 0, 5)  # a gap beyond the video: unchanged
     assert draw_pair(2, 0, 0, 5, max_gap=1) == (0, 1)
+
+
+def test_frame_gap_curriculum_ends_after_its_epochs(tmp_path):
+    small_synthsign(tmp_path / "data" / "synthsign")
+    ds = build_pair_dataset("synthsign", data_root=tmp_path / "data", resolution=32, pairs_per_video=4, seed=1,
+                            max_frame_gap=1, max_frame_gap_epochs=2)
+    assert ds.frame_gap() == 1
+    ds.set_epoch(1)
+    assert ds.frame_gap() == 1
+    ds.set_epoch(2)
+    assert ds.frame_gap() is None

@@ -56,7 +56,7 @@ class ToyPairs(torch.utils.data.Dataset):
                 "id": f"v{video}-{index}"}
 
 
-def load_pair_dataset(name, *, data_root, resolution, pairs_per_video, seed, augment=None, max_frame_gap=None):
+def load_pair_dataset(name, *, data_root, resolution, pairs_per_video, seed, augment=None, max_frame_gap=None, max_frame_gap_epochs=None):
     if name != "toyset":
         raise UnknownNameError(f"unknown dataset {name!r}. Valid datasets: toyset")
     return ToyPairs(pairs_per_video=pairs_per_video, resolution=resolution)
