@@ -28,7 +28,10 @@ PLOTS_DIR = "plots"
 
 
 def plot_path(run_dir: str | Path, video_id: str) -> Path:
-    return Path(run_dir) / PLOTS_DIR / f"{video_id}.png"
+    """``<run>/plots/<file_stem(video_id)>.png`` (safe and injective, :func:`slvg_bench.paths.file_stem`)."""
+    from slvg_bench.paths import file_name
+
+    return Path(run_dir) / PLOTS_DIR / file_name(video_id, ".png")
 
 
 def frame_series(pred: torch.Tensor, target: torch.Tensor, tcd_options=None) -> dict[str, np.ndarray]:

@@ -100,6 +100,8 @@ def write_comparison(out_stem: str | Path, videos: Sequence, labels: Sequence[st
     first = _u8(videos[0])
     zoom = zoom_boxes(keypoints, first.shape[1:3])
     grid = frame_grid(videos, labels, n_frames, zoom)
-    paths = [write_mp4(out_stem.with_suffix(".mp4"), sbs, fps), write_gif(out_stem.with_suffix(".gif"), sbs, fps / 2)]
-    Image.fromarray(grid).save(out_stem.with_suffix(".png"), optimize=True)
-    return paths + [out_stem.with_suffix(".png")]
+    # the stem may hold dots (a video id): append the suffixes, never replace the stem's last part
+    mp4, gif, png = (out_stem.with_name(out_stem.name + s) for s in (".mp4", ".gif", ".png"))
+    paths = [write_mp4(mp4, sbs, fps), write_gif(gif, sbs, fps / 2)]
+    Image.fromarray(grid).save(png, optimize=True)
+    return paths + [png]

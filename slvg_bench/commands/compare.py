@@ -23,6 +23,8 @@ def compare(dataset, methods, video_id, split, task, runs_dir, n_frames, out_dir
     from slvg_bench.console import err_console
     from slvg_bench.errors import SlvgError, UsageError
     from slvg_bench.harness.jobs import cross_person_jobs, reconstruction_jobs
+    from slvg_bench.harness.runner import video_path
+    from slvg_bench.paths import file_stem
     from slvg_bench.video import read_video_uint8, to_uint8
     from slvg_bench.viz import write_comparison
 
@@ -36,11 +38,11 @@ def compare(dataset, methods, video_id, split, task, runs_dir, n_frames, out_dir
     videos.append(to_uint8(job.target))
     labels.append("target")
     for m in ids:
-        path = Path(runs_dir) / f"{dataset}_{split}_{task}" / m / "videos" / f"{video_id}.mp4"
+        path = video_path(Path(runs_dir) / f"{dataset}_{split}_{task}" / m, video_id)
         if not path.is_file():
             raise SlvgError(f"{path} not found: run `slvg-bench run --method {m} --dataset {dataset} --split {split}` first")
         videos.append(read_video_uint8(path))
         labels.append(m)
-    paths = write_comparison(Path(out_dir) / f"{dataset}_{video_id}", videos, labels, job.driving_keypoints,
+    paths = write_comparison(Path(out_dir) / f"{dataset}_{file_stem(video_id)}", videos, labels, job.driving_keypoints,
                              n_frames=n_frames)
     err_console.print("wrote " + ", ".join(map(str, paths)), highlight=False)

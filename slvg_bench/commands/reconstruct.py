@@ -52,7 +52,9 @@ def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_inte
         raise CheckpointError(f"{e} (reconstruct never trains; or pass --checkpoint PATH)") from e
     device = resolve_device(device)
     animator = load_animator(method, ckpt, device, "reconstruction", batch_size)
-    out = Path(out_dir) if out_dir else Path("reconstruct") / f"{dataset}_{video_id}"
+    from slvg_bench.paths import file_stem
+
+    out = Path(out_dir) if out_dir else Path("reconstruct") / f"{dataset}_{file_stem(video_id)}"
     if save_intermediates:
         from slvg_bench.harness.runner import generate_with_intermediates
         from slvg_bench.intermediate_maps import write_intermediates

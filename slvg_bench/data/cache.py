@@ -68,10 +68,15 @@ class CacheSpec:
         return paths.cache_dir() / self.dataset / self.key()
 
 
+# how clip file names are made from ids; caches of another naming are re-checked by prepare
+FILE_NAMING = 2  # 1: "/" -> "_" (not injective: "a/b" and "a_b" shared a file); 2: paths.file_stem
+
+
 def safe_name(video_id: str) -> str:
-    """A file name for a video id (path separators and leading dots replaced)."""
-    name = video_id.replace("/", "_").replace("\\", "_").replace(os.sep, "_")
-    return "_" + name[1:] if name.startswith(".") else name
+    """The clip file stem of a video id: :func:`slvg_bench.paths.file_stem` (safe and injective)."""
+    from slvg_bench.paths import file_stem
+
+    return file_stem(video_id)
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -132,9 +137,19 @@ class PreparedCache:
 
             path = self.folder / INDEX_FILE
             try:
-                self._index = pd.read_parquet(path)
+                index = pd.read_parquet(path)
             except (OSError, ValueError) as e:
                 raise DatasetError(f"cache index {str(path)!r} is unreadable: {e}") from e
+            ok = index[index["status"] == "ok"]
+            shared = ok[ok["file"].duplicated(keep=False)]
+            if len(shared):
+                first = shared[shared["file"] == shared["file"].iloc[0]]["id"].astype(str).tolist()
+                raise DatasetError(
+                    f"the cache at {str(self.folder)!r} stores {len(shared)} videos in shared clip files (e.g. "
+                    f"{', '.join(map(repr, first))} share {shared['file'].iloc[0]!r}; made by an older slvg-bench): "
+                    f"run 'slvg-bench datasets prepare {self.dataset}' to rebuild them"
+                )
+            self._index = index
         return self._index
 
     def rows(self, split: Optional[str] = None, ok_only: bool = True):

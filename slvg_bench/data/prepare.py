@@ -30,7 +30,7 @@ from typing import Optional
 from slvg_bench.data import clipstore
 from slvg_bench.data.adapters.base import Missing
 from slvg_bench.data.cache import (
-    INDEX_FILE, KP_DATASET, KP_NONE, META_FILE, CacheSpec, safe_name, spec_for, write_json_atomic,
+    FILE_NAMING, INDEX_FILE, KP_DATASET, KP_NONE, META_FILE, CacheSpec, safe_name, spec_for, write_json_atomic,
 )  # fmt: skip
 from slvg_bench.data.crop import crop_resize, signer_box, transform_keypoints
 from slvg_bench.data.locking import file_lock
@@ -229,6 +229,7 @@ def prepare(
 
         load_estimator(estimator, device)
     scan = adapter.scan()
+    check_ids(name, scan)
     adapter.check_counts(scan)
     folder = spec.folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -236,7 +237,8 @@ def prepare(
         meta_path = folder / META_FILE
         old = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         ids = sorted(s.id for s in scan.samples)
-        if old.get("complete") and old.get("ids_sha") == _ids_sha(ids) and not old.get("failed"):
+        if (old.get("complete") and old.get("ids_sha") == _ids_sha(ids) and not old.get("failed")
+                and old.get("file_naming") == FILE_NAMING):
             return PrepareReport(name, folder, len(ids), 0, len(ids), [], list(scan.missing), time.time() - start)
         write_json_atomic(meta_path, {"dataset": name, "key": spec.key(), "key_data": spec.key_data(),
                                       "complete": False})  # fmt: skip
@@ -261,13 +263,30 @@ def prepare(
                 counts[r["split"]] = counts.get(r["split"], 0) + 1
         write_json_atomic(meta_path, {
             "dataset": name, "key": spec.key(), "key_data": spec.key_data(), "complete": True,
-            "ids_sha": _ids_sha(ids), "counts": counts, "failed": [f.__dict__ for f in failed],
+            "ids_sha": _ids_sha(ids), "file_naming": FILE_NAMING, "counts": counts, "failed": [f.__dict__ for f in failed],
             "missing": len(scan.missing), "data_root": str(adapter.root), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "slvg_bench": _version(),
         })  # fmt: skip
     prepared = len(rows) - reused - len(failed)
     return PrepareReport(name, folder, len(scan.samples), prepared, reused, failed, list(scan.missing),
                          time.time() - start)  # fmt: skip
+
+
+def check_ids(name: str, scan) -> None:
+    """Every video id of the dataset index is a non-empty string that names one video only.
+
+    Results, clips and generated videos are keyed by id, so a repeated id would silently merge
+    two videos; it is an error here, before anything is written."""
+    seen: dict[str, str] = {}
+    for item in [*scan.samples, *scan.missing]:
+        vid = item.id
+        if not isinstance(vid, str) or not vid.strip():
+            raise DatasetError(f"{name}: a video of split {item.split!r} has an empty id; every video needs a unique id")
+        if vid in seen:
+            where = item.split if seen[vid] == item.split else f"{seen[vid]} and {item.split}"
+            raise DatasetError(f"{name}: video id {vid!r} appears twice in the dataset index ({where}); "
+                               f"ids must be unique (fix the index and prepare again)")
+        seen[vid] = item.split
 
 
 def _ids_sha(ids: list[str]) -> str:

@@ -8,6 +8,9 @@ One run = one directory::
     <out>/videos/<id>.mp4     generated videos (lossless RGB H.264: re-scoring them gives the same numbers)
     <out>/plots/<id>.png      with ``plots=True``: metric curves over time and a TCD map (:mod:`slvg_bench.plots`)
 
+File names come from :func:`slvg_bench.paths.file_stem` of the video id (safe and injective: an id
+like ``../x`` stays inside the run directory as ``%2E.%2Fx``).
+
 Resumable: finished videos are skipped on restart, a finished run prints its results without
 recomputing. Under ``torchrun --nproc-per-node N`` the jobs are sharded over ranks (job i goes to
 rank i mod N); every rank appends its own result shards and rank 0 merges and aggregates from the
@@ -40,6 +43,13 @@ class RunResult:
     entries: list  # results.AggregateRow
     summary: dict
     provenance: dict
+
+
+def video_path(run_dir: str | Path, video_id: str) -> Path:
+    """Where a run keeps the generated video of ``video_id`` (``<run>/videos/<file_stem(id)>.mp4``)."""
+    from slvg_bench.paths import file_name
+
+    return Path(run_dir) / "videos" / file_name(video_id, ".mp4")
 
 
 def default_out_dir(cfg: RunConfig) -> Path:
@@ -248,7 +258,7 @@ def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Option
         return results.make_row(rctx, schema, job.video_id, job.n_frames, "failed", f"generation failed: {e}")
     frames = to_uint8(pred)
     if out is not None:
-        write_mp4(out / "videos" / f"{job.video_id}.mp4", frames, lossless=True)
+        write_mp4(video_path(out, job.video_id), frames, lossless=True)
     pred = to_float(frames)
     if pred.shape != target.shape:
         return results.make_row(rctx, schema, job.video_id, job.n_frames, "failed",
@@ -283,7 +293,7 @@ class _Plotter:
         for job in jobs:
             if plot_path(self.out, job.video_id).is_file():
                 continue
-            video = self.out / "videos" / f"{job.video_id}.mp4"
+            video = video_path(self.out, job.video_id)
             if not video.is_file():
                 unplottable.append(job.video_id)
                 continue
