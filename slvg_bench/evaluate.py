@@ -221,7 +221,9 @@ def evaluate(
     preds = index_videos(cfg.pred, "pred")
     if not targets:
         raise UsageError(f"--target {cfg.target!r} holds no videos ({', '.join(VIDEO_SUFFIXES)} or frame folders)")
-    keys = list(targets)[: limit if limit else None]
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1 video, got {limit}")
+    keys = list(targets) if limit is None else list(targets)[:limit]
 
     seeds = provenance.seed_everything(0)
     metric_ids = cfg.metric_ids()
@@ -269,7 +271,7 @@ def evaluate(
     )
     rows = store.finalize(prov)
     run_rows = rows[rows["run_id"] == ctx.run_id] if not rows.empty else rows
-    if limit:
+    if not run_rows.empty:
         run_rows = run_rows[run_rows["video_id"].isin(keys)]
     entries = results.aggregate(run_rows, scorer.classes, cfg.options)
     summary = _summary(run_rows, targets, preds, keys, scorer, entries)
@@ -314,11 +316,15 @@ def metric_errors(entries: list[results.AggregateRow], unavailable: dict[str, st
 def _summary(rows, targets, preds, keys, scorer, entries) -> dict[str, Any]:
     counts = rows["status"].value_counts().to_dict() if not rows.empty else {}
     extra = sorted(set(preds) - set(targets), key=natural_key)
-    failed = rows[rows["status"] == "failed"] if not rows.empty else rows
+    failed = rows[rows["status"] != "ok"] if not rows.empty else rows
     errors = metric_errors(entries, scorer.unavailable)
+    n_ok = int(counts.get("ok", 0))
     return {
         "n_targets": len(targets),
         "n_scored_keys": len(keys),
+        "n_expected": len(keys),
+        "n_ok": n_ok,
+        "n_failed": len(keys) - n_ok,
         "n_predictions": len(preds),
         "predictions_without_target": extra[:20],
         "n_predictions_without_target": len(extra),

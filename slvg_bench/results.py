@@ -278,13 +278,25 @@ def _reduce(values: pd.Series, n_frames: pd.Series, reducer: str) -> float:
 
 
 def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: Any = None) -> list[AggregateRow]:
-    """Dataset figures of every metric from result rows (status ``ok`` rows only).
+    """Dataset figures of every metric from result rows (values from status ``ok`` rows only).
+
+    ``n_missing`` of every figure counts the videos that gave it no value: ok rows without one
+    *and* every failed row (a video that could not be generated, read or prepared), whose first
+    reason is in ``reason``; a figure over fewer videos than expected never looks complete.
 
     Per-video metrics: one entry per column and reducer (``info.reducers``; the
     first is primary and is labelled with the bare column id). Corpus metrics:
     the class's ``compute_corpus(rows, options)``.
     """
     ok = rows[rows["status"] == "ok"] if not rows.empty else rows
+    not_ok = rows[rows["status"] != "ok"] if not rows.empty else rows
+    # videos that failed (or were missing) are not scored, and every figure counts them as missing
+    failed_note = (f"{len(not_ok)} of {len(rows)} videos failed and are not scored "
+                   f"(first {not_ok['video_id'].iloc[0]}: {not_ok['message'].iloc[0]})") if len(not_ok) else None
+
+    def with_failed(reason: str | None) -> str | None:
+        return "; ".join(r for r in (reason, failed_note) if r) or None
+
     out: list[AggregateRow] = []
     for cls in metric_classes:
         info = cls.info
@@ -292,26 +304,46 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
             options = getattr(options_root, cls.options_key) if (options_root is not None and cls.options_key) else None
             for col, res in cls.compute_corpus_columns(rows, options).items():
                 out.append(AggregateRow(info.id, col, "corpus", res.value, info.higher_is_better, info.version,
-                                        int(res.details.get("n_videos", 0)), 0, res.n_missing, res.reason, res.details))
+                                        int(res.details.get("n_videos", 0)), 0, res.n_missing + len(not_ok),
+                                        with_failed(res.reason), res.details))
             continue
         for col in info.output_columns:
             if col not in ok.columns:
                 out.append(AggregateRow(info.id, col, "video mean", math.nan, info.higher_is_better, info.version,
-                                        0, 0, len(ok), "not computed in these rows"))
+                                        0, 0, len(rows), with_failed("not computed in these rows")))
                 continue
             valid = ok[ok[col].notna()]
             missing = ok[ok[col].isna()]
             reason = _first_reason(missing[col + REASON_SUFFIX]) if len(missing) else None
             if not len(ok):
                 reason = "no video was scored (every row failed)"
+            reason = with_failed(reason)
             for i, reducer in enumerate(info.reducers):
                 value = _reduce(valid[col], valid["n_frames"], reducer) if len(valid) else math.nan
                 out.append(AggregateRow(
                     info.id, col, "frame-weighted mean" if reducer == "frame" else "video mean", value,
                     info.higher_is_better, info.version, len(valid),
-                    int(valid["n_frames"].sum()) if len(valid) else 0, len(missing), reason, primary=i == 0,
+                    int(valid["n_frames"].sum()) if len(valid) else 0, len(missing) + len(not_ok), reason,
+                    primary=i == 0,
                 ))
     return out
+
+
+def incomplete_message(summary: dict, n_expected: int, where: str) -> str | None:
+    """One line for a run or evaluation in which expected videos failed or are missing (None when none).
+
+    Names how many, the first video and its reason, and that the finished rows were kept in ``where``."""
+    failed = summary.get("failed_videos") or {}
+    n_ok = n_expected - max(len(failed), int(summary.get("n_failed", 0) or 0))
+    n_bad = n_expected - n_ok
+    if n_bad <= 0:
+        return None
+    first, why = next(iter(failed.items())) if failed else ("?", "no result row")
+    why = " ".join(str(why).split())
+    more = f" (and {n_bad - 1} more, listed above)" if n_bad > 1 else ""
+    return (f"{n_bad} of {n_expected} videos failed or are missing, so the results are incomplete "
+            f"({n_ok} scored, rows kept in {where}): {first}: {why}{more}; fix the cause and rerun the same "
+            f"command to retry them")
 
 
 def aggregate_records(entries: list[AggregateRow]) -> list[dict]:

@@ -12,7 +12,8 @@ import click
 @click.option("--split", default="test", show_default=True)
 @click.option("--task", type=click.Choice(["reconstruction", "cross-person"]), default="reconstruction", show_default=True)
 @click.option("--runs", "runs_dir", type=click.Path(), default="runs", show_default=True, help="Where the runs are.")
-@click.option("--frames", "n_frames", type=int, default=6, show_default=True, help="Frames in the PNG grid.")
+@click.option("--frames", "n_frames", type=click.IntRange(min=1), default=6, show_default=True,
+              help="Frames in the PNG grid (at least 1).")
 @click.option("--out", "out_dir", type=click.Path(), default="compare", show_default=True)
 @click.option("--data-root", type=click.Path(), default=None)
 def compare(dataset, methods, video_id, split, task, runs_dir, n_frames, out_dir, data_root) -> None:
@@ -28,21 +29,30 @@ def compare(dataset, methods, video_id, split, task, runs_dir, n_frames, out_dir
     from slvg_bench.video import read_video_uint8, to_uint8
     from slvg_bench.viz import write_comparison
 
+    from slvg_bench.data.registry import DATASETS
+    from slvg_bench.harness.jobs import find_job
+    from slvg_bench.methods import METHODS
+
+    DATASETS.check(dataset)
     ids = [m.strip() for m in methods.split(",") if m.strip()]
+    if not ids:
+        raise UsageError(f"--methods names no method (got {methods!r}); expected ids such as static,oracle")
+    for m in ids:
+        METHODS.check(m)
     videos, labels = [], []
-    jobs = (reconstruction_jobs(dataset, [split], data_root=data_root) if task == "reconstruction"
-            else cross_person_jobs(dataset, split, data_root=data_root))
-    job = next((j for j in jobs if j.video_id == video_id), None)
-    if job is None:
-        raise UsageError(f"video {video_id!r} is not in {dataset}/{split} ({task})")
-    videos.append(to_uint8(job.target))
-    labels.append("target")
+    jobs = (reconstruction_jobs(dataset, [split], data_root=data_root, with_unavailable=True)
+            if task == "reconstruction" else cross_person_jobs(dataset, split, data_root=data_root,
+                                                               with_unavailable=True))
+    job = find_job(jobs, video_id, dataset, split, task)
     for m in ids:
         path = video_path(Path(runs_dir) / f"{dataset}_{split}_{task}" / m, video_id)
         if not path.is_file():
-            raise SlvgError(f"{path} not found: run `slvg-bench run --method {m} --dataset {dataset} --split {split}` first")
+            raise SlvgError(f"{path} not found: run `slvg-bench run --method {m} --dataset {dataset} --split {split}"
+                            f"{'' if task == 'reconstruction' else ' --task ' + task}` first")
         videos.append(read_video_uint8(path))
         labels.append(m)
+    videos.insert(0, to_uint8(job.target))
+    labels.insert(0, "target")
     paths = write_comparison(Path(out_dir) / f"{dataset}_{file_stem(video_id)}", videos, labels, job.driving_keypoints,
                              n_frames=n_frames)
     err_console.print("wrote " + ", ".join(map(str, paths)), highlight=False)

@@ -64,7 +64,7 @@ def list_(data_root: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
 @click.option("--missing-out", type=click.Path(dir_okay=False), default=None,
               help="Write the ids of missing videos (one per line) to this file.")  # fmt: skip
-@click.option("--show", type=int, default=20, show_default=True, help="How many missing ids to print.")
+@click.option("--show", type=click.IntRange(min=0), default=20, show_default=True, help="How many missing ids to print.")
 def verify(name: str, data_root: str | None, as_json: bool, missing_out: str | None, show: int) -> None:
     """Compare what is on disk with the published counts: expected vs annotated vs found per split."""
     import json
@@ -105,10 +105,10 @@ def verify(name: str, data_root: str | None, as_json: bool, missing_out: str | N
 @datasets.command("prepare")
 @click.argument("name")
 @DATA_ROOT
-@click.option("--resolution", type=int, default=128, show_default=True, help="Side of the square output frames.")
+@click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Side of the square output frames.")
 @click.option("--keypoints", "keypoints", default=None, metavar="ESTIMATOR",
               help="Extract keypoints with this estimator (an id of slvg_bench.pose.estimators.ESTIMATORS).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: min(4, CPUs); 1 = in-process).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: min(4, CPUs); 1 = in-process).")
 @click.option("--device", default=None, help="Device for the keypoint estimator (cpu, cuda, cuda:1).")
 @click.option("--codec", type=click.Choice(["png", "raw"]), default="png", show_default=True,
               help="Frame storage in the clip files (both lossless).")
@@ -147,7 +147,7 @@ def prepare(name, data_root, resolution, keypoints, workers, device, codec, over
 @click.argument("name")
 @DATA_ROOT
 @click.option("--split", default=None, help="Split (default: test).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="CSV to write (default: in the cache home).")
 def pairs(name: str, data_root: str | None, split: str | None, seed: int, out: str | None) -> None:
     """Write the deterministic cross-person pair list (source signer A, driving signer B != A)."""

@@ -30,7 +30,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="Handle mismatched pairs: 'truncate' (frame counts) and/or 'resize' (frame sizes). Default: error.")
 @click.option("--fvd-skip-short/--no-fvd-skip-short", "fvd_skip_short", default=None,
               help="Leave videos shorter than the FVD clip out of FVD (counted) instead of failing FVD.")
-@click.option("--fvd-clip-length", type=int, default=None, help="Frames per FVD clip (default 16, minimum 10).")
+@click.option("--fvd-clip-length", type=click.IntRange(min=10), default=None, help="Frames per FVD clip (default 16, minimum 10).")
 @click.option("--fvd-covariance", type=click.Choice(["unbiased", "biased"]), default=None,
               help="unbiased (TF-GAN, default) or biased (StyleGAN-V).")
 @click.option("--fvd-network", type=click.Choice(["auto", "tats", "styleganv"]), default=None,
@@ -41,8 +41,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--method", "method", default=None, help="Method label for the rows (default: the --pred folder name).")
 @click.option("--dataset", "dataset", default=None, help="Dataset label for the rows (default: the --target folder name).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--batch-frames", type=int, default=32, show_default=True, help="Frames per batch (memory only).")
-@click.option("--limit", type=int, default=None, help="Score only the first N targets (quick look).")
+@click.option("--batch-frames", type=click.IntRange(min=1), default=32, show_default=True, help="Frames per batch (memory only).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N targets (quick look).")
 @click.option("--overwrite", is_flag=True, help="Replace results of a different configuration in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout (table goes to stderr).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
@@ -101,6 +101,11 @@ def evaluate(pred, target, out, metrics, glosses, wer_recognizer, keypoints, key
     if as_json:
         click.echo(json.dumps({"aggregate": aggregate_records(result.aggregate), "summary": result.summary},
                               indent=2, default=str, ensure_ascii=False).replace("NaN", "null"))
+    from slvg_bench.results import incomplete_message
+
+    problem = incomplete_message(result.summary, result.summary["n_expected"], str(result.out_path))
+    if problem:
+        raise SlvgError(problem)
     if result.summary["errors"]:
         raise SlvgError("; ".join(result.summary["errors"]))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.commands import FiniteFloatRange
+
 
 @click.group()
 def pose() -> None:
@@ -80,8 +82,8 @@ def estimate(video: str, name: str, out: str, overlay: str | None, device: str |
 @click.option("--dataset", type=click.Choice(["synthsign"]), default="synthsign", show_default=True)
 @click.option("--data-root", type=click.Path(), help="Dataset root (default: the generated synthsign copy).")
 @click.option("--split", default="test", show_default=True)
-@click.option("--alpha", default=0.1, show_default=True, help="PCK threshold as a fraction of the box size.")
-@click.option("--limit", type=int, help="Only the first N videos.")
+@click.option("--alpha", type=FiniteFloatRange(0, 1, min_open=True), default=0.1, show_default=True, help="PCK threshold as a fraction of the box size.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N videos.")
 @click.option("--device", default=None, help="torch device (default: cuda if available).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
 @click.option("--preview", type=click.Path(), help="Also write a PNG: frames, ground truth, predictions.")

@@ -94,7 +94,7 @@ def _training_copy(cfg, progress: bool):
               help="Also score the same videos with their frames shuffled in time (a sanity floor).")
 @click.option("--kinds", default="sentence,isolated", show_default=True,
               help="Which videos of the split: sentence, isolated or both (comma-separated).")
-@click.option("--limit", type=int, default=None, help="Only the first N videos.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N videos.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 def eval_(name: str, dataset: str, data_root: str | None, split: str, decoder: str, shuffled: bool,
           kinds: str, limit: int | None, as_json: bool) -> None:

@@ -17,10 +17,10 @@ import click
 @click.option("--save-intermediates", is_flag=True,
               help="Also draw the method's intermediate maps (PGMM Fig. 7: flow magnitude, occlusion, |PFM diff|) "
                    "as PNG grids and save them as .npz.")
-@click.option("--frames", "n_frames", type=int, default=6, show_default=True, help="Frames (columns) in the PNG grids.")
+@click.option("--frames", "n_frames", type=click.IntRange(min=1), default=6, show_default=True, help="Frames (columns) in the PNG grids.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
-@click.option("--batch-size", type=int, default=8, show_default=True, help="Driving frames per generator batch.")
-@click.option("--resolution", type=int, default=128, show_default=True, help="Frame size the methods see.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
+@click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Frame size the methods see.")
 @click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")
 def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_intermediates, n_frames, device,
                 batch_size, resolution, data_root) -> None:
@@ -32,7 +32,7 @@ def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_inte
     from slvg_bench.console import err_console
     from slvg_bench.errors import CheckpointError, UsageError
     from slvg_bench.harness.checkpoints import resolve_checkpoint
-    from slvg_bench.harness.jobs import reconstruction_jobs
+    from slvg_bench.harness.jobs import find_job, reconstruction_jobs
     from slvg_bench.harness.runner import generate, load_animator
     from slvg_bench.methods import METHODS, methods_with_intermediates
     from slvg_bench.scoring import resolve_device
@@ -44,8 +44,8 @@ def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_inte
     if save_intermediates and not spec.intermediates:
         raise UsageError(f"{method} has no intermediate maps; methods that have them: "
                          f"{', '.join(methods_with_intermediates())}")
-    job = _find_job(reconstruction_jobs(dataset, [split], data_root=data_root, resolution=resolution),
-                    video_id, dataset, split)
+    job = find_job(reconstruction_jobs(dataset, [split], data_root=data_root, resolution=resolution,
+                                       with_unavailable=True), video_id, dataset, split)
     try:
         ckpt = resolve_checkpoint(method, dataset, checkpoint, train_if_missing=False)
     except CheckpointError as e:
@@ -68,20 +68,3 @@ def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_inte
                                      title=f"{method} on {dataset}/{video_id}")
     err_console.print("wrote " + ", ".join(map(str, paths)), highlight=False)
 
-
-def _find_job(jobs, video_id: str, dataset: str, split: str):
-    from slvg_bench.errors import UsageError
-
-    ids = []
-    for job in jobs:
-        if job.video_id == video_id:
-            return job
-        ids.append(job.video_id)
-    if not ids:
-        raise UsageError(f"{dataset} has no prepared videos in split {split!r}; "
-                         f"run `slvg-bench datasets prepare {dataset}` first")
-    import difflib
-
-    close = difflib.get_close_matches(video_id, ids, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else f" (e.g. {', '.join(ids[:3])})"
-    raise UsageError(f"video {video_id!r} is not in {dataset}/{split}{hint}")

@@ -22,9 +22,9 @@ import click
               help="Recognizer for WER (default: the dataset's, e.g. corrnet-synthsign), or a checkpoint path.")
 @click.option("--keypoint-estimator", default=None, help="Pose estimator for keypoint distance (akd).")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
-@click.option("--batch-size", type=int, default=8, show_default=True, help="Driving frames per generator batch.")
-@click.option("--limit", type=int, default=None, help="Only the first N videos per split (a quick look).")
-@click.option("--resolution", type=int, default=128, show_default=True, help="Frame size the methods see.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N videos per split (a quick look).")
+@click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Frame size the methods see.")
 @click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")
 @click.option("--out", type=click.Path(), default=None, help="Run directory (default runs/<dataset>_<split>_<task>/<method>).")
 @click.option("--overwrite", is_flag=True, help="Replace a run directory that holds another configuration.")
@@ -32,7 +32,7 @@ import click
 @click.option("--label", default=None, help="Name on leaderboards (default: the method id), e.g. pgmm-+pfm for an ablation.")
 @click.option("--plots", is_flag=True,
               help="Also write plots/<video>.png: L1, SSIM and TCD per frame and a TCD map (reconstruction only).")
-@click.option("--plot-frame", type=int, default=None, help="Frame of the TCD map in --plots (default: the middle one).")
+@click.option("--plot-frame", type=click.IntRange(min=0), default=None, help="Frame of the TCD map in --plots (default: the middle one).")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout.")
 def run(method, dataset, task, split, checkpoint, train_preset, no_train, metrics, wer_recognizer, keypoint_estimator,
         device, batch_size, limit, resolution, data_root, out, overwrite, save_videos, label, plots, plot_frame,
@@ -66,3 +66,10 @@ def run(method, dataset, task, split, checkpoint, train_preset, no_train, metric
     err_console.print(f"run directory: {result.out_dir}", highlight=False)
     if as_json:
         click.echo((result.out_dir / "aggregate.json").read_text())
+    from slvg_bench.errors import SlvgError
+    from slvg_bench.results import incomplete_message
+
+    problem = incomplete_message(result.summary, int(result.summary.get("n_expected", len(result.rows))),
+                                 str(result.out_dir))
+    if problem:
+        raise SlvgError(problem)

@@ -8,10 +8,10 @@ import click
 @click.command()
 @click.option("--out", "out_dir", type=click.Path(), default=None,
               help="Dataset root to create (default: $SLVG_BENCH_HOME/data/synthsign).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Dataset seed (same seed -> identical bytes).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Dataset seed (same seed -> identical bytes).")
 @click.option("--size", type=click.Choice(["tiny", "small", "medium", "large"]), default="small", show_default=True,
               help="How many videos per signer (small: 188 videos, under a minute on 2 idle cores).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: all cores, at most 8).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores, at most 8).")
 @click.option("--preview", type=click.Path(), default=None, help="Also write a PNG grid of sample frames here.")
 def synth(out_dir: str | None, seed: int, size: str, workers: int | None, preview: str | None) -> None:
     """Generate synthsign: 12 synthetic signers, 48 glosses, isolated signs and

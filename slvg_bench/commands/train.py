@@ -12,7 +12,7 @@ import click
 @click.option("--config", "config_file", type=click.Path(), default=None, help="YAML file applied after the preset.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override one config key, e.g. --set train.lr=1e-4 (repeatable, applied last).")
-@click.option("--max-steps", type=int, default=None, help="Stop after N optimizer steps in total (train.max_steps).")
+@click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Stop after N optimizer steps in total (train.max_steps).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt (same config required).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--data-root", type=click.Path(), default=None, help="Where the dataset lives (default: its usual place).")

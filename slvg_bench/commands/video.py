@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.commands import FiniteFloatRange
+
 
 @click.group()
 def video() -> None:
@@ -29,7 +31,7 @@ def info(paths: tuple[str, ...]) -> None:
 @video.command("convert")
 @click.argument("src", type=click.Path())
 @click.argument("dst", type=click.Path())
-@click.option("--fps", type=float, default=25.0, show_default=True, help="Frame rate of the output.")
+@click.option("--fps", type=FiniteFloatRange(0, 1000, min_open=True), default=25.0, show_default=True, help="Frame rate of the output.")
 @click.option("--lossless/--no-lossless", default=False, show_default=True, help="Lossless RGB H.264 for .mp4 output.")
 def convert(src: str, dst: str, fps: float, lossless: bool) -> None:
     """Convert SRC to DST: .mp4 (H.264), .gif, or a folder of PNG frames (no suffix)."""

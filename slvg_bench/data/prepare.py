@@ -264,7 +264,8 @@ def prepare(
         write_json_atomic(meta_path, {
             "dataset": name, "key": spec.key(), "key_data": spec.key_data(), "complete": True,
             "ids_sha": _ids_sha(ids), "file_naming": FILE_NAMING, "counts": counts, "failed": [f.__dict__ for f in failed],
-            "missing": len(scan.missing), "data_root": str(adapter.root), "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "missing": len(scan.missing), "data_root": str(adapter.root),
+            "missing_videos": [{"id": m.id, "split": m.split, "reason": m.reason} for m in scan.missing], "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "slvg_bench": _version(),
         })  # fmt: skip
     prepared = len(rows) - reused - len(failed)

@@ -151,6 +151,8 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
 
     METHODS.check(cfg.method)
     DATASETS.check(cfg.dataset)
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1 video, got {limit}")
     if cfg.task not in TASKS:
         raise UsageError(f"unknown task {cfg.task!r}; valid tasks: {', '.join(TASKS)}")
     if plots and cfg.task != "reconstruction":
@@ -172,15 +174,19 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     cfg.checkpoint_sha256 = checkpoint_sha256(checkpoint)
 
     splits = [cfg.split]
+    # every expected video is a job; those that cannot be generated carry the reason (failed rows)
     if cfg.task == "reconstruction":
-        jobs = list(reconstruction_jobs(cfg.dataset, splits, data_root=data_root, resolution=cfg.resolution, limit=limit))
+        jobs = list(reconstruction_jobs(cfg.dataset, splits, data_root=data_root, resolution=cfg.resolution,
+                                        limit=limit, with_unavailable=True))
     else:
         jobs = [j for s in splits for j in cross_person_jobs(cfg.dataset, s, data_root=data_root,
-                                                             resolution=cfg.resolution, limit=limit, seed=cfg.pair_seed)]
+                                                             resolution=cfg.resolution, limit=limit,
+                                                             seed=cfg.pair_seed, with_unavailable=True)]
     if not jobs:
-        raise SlvgError(f"{cfg.dataset} has no prepared videos in split(s) {', '.join(splits)}; "
+        raise SlvgError(f"{cfg.dataset} has no videos in split(s) {', '.join(splits)}; "
                         f"run `slvg-bench datasets prepare {cfg.dataset}` first")
-    has_keypoints = jobs[0].driving_keypoints is not None
+    available = [j for j in jobs if j.unavailable is None]
+    has_keypoints = available[0].driving_keypoints is not None if available else False
     metric_ids = choose_metrics(cfg, has_keypoints, any(j.glosses for j in jobs))
     cfg.metrics = tuple(metric_ids)
     kwargs = {"wer": {"dataset": cfg.dataset}} if "wer" in metric_ids else {}
@@ -212,7 +218,8 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     seeds = provenance.seed_everything(0)
     plotter = _Plotter(out, plot_frame, cfg) if plots else None
     if todo:
-        animator = load_animator(cfg.method, checkpoint, device, cfg.task, batch_size)
+        animator = (load_animator(cfg.method, checkpoint, device, cfg.task, batch_size)
+                    if any(j.unavailable is None for j in todo) else None)
         try:
             for job in track(todo, f"{cfg.method} on {cfg.dataset} ({len(todo)} videos)",
                              enabled=progress and ctx_dist.is_main):
@@ -250,6 +257,8 @@ def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Option
     from slvg_bench.scoring import InputError, check_video, score_row
     from slvg_bench.video import to_float, to_uint8, write_mp4
 
+    if job.unavailable is not None:
+        return results.make_row(rctx, schema, job.video_id, job.n_frames, "failed", job.unavailable)
     try:
         target = job.target
         pred = generate(animator, job)
@@ -315,10 +324,12 @@ def _cache_identity(cfg: RunConfig, data_root) -> Optional[str]:
 
 def _summary(rows, jobs, scorer, entries, cfg: RunConfig) -> dict:
     counts = rows["status"].value_counts().to_dict() if not rows.empty else {}
-    failed = rows[rows["status"] == "failed"] if not rows.empty else rows
+    failed = rows[rows["status"] != "ok"] if not rows.empty else rows
+    n_ok = int(counts.get("ok", 0))
     return {
         "method": cfg.method, "dataset": cfg.dataset, "task": cfg.task, "split": cfg.split,
-        "n_jobs": len(jobs), "status_counts": {k: int(v) for k, v in counts.items()},
+        "n_jobs": len(jobs), "n_expected": len(jobs), "n_ok": n_ok, "n_failed": len(jobs) - n_ok,
+        "status_counts": {k: int(v) for k, v in counts.items()},
         "failed_videos": dict(zip(failed["video_id"], failed["message"])) if len(failed) else {},
         "unavailable_metrics": dict(scorer.unavailable),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -1,0 +1,56 @@
+"""Class 8 of issue 16: numbers out of range are usage errors (exit 2) naming the option and the range."""
+
+from __future__ import annotations
+
+import pytest
+
+from slvg_bench.errors import UsageError
+
+CASES = [
+    (["run", "-m", "static", "-d", "synthsign", "--limit", "0"], "--limit"),
+    (["run", "-m", "static", "-d", "synthsign", "--limit", "-1"], "--limit"),
+    (["run", "-m", "static", "-d", "synthsign", "--batch-size", "0"], "--batch-size"),
+    (["run", "-m", "static", "-d", "synthsign", "--resolution", "0"], "--resolution"),
+    (["run", "-m", "static", "-d", "synthsign", "--plot-frame", "-2"], "--plot-frame"),
+    (["evaluate", "--pred", "p", "--target", "t", "--out", "r.parquet", "--limit", "0"], "--limit"),
+    (["evaluate", "--pred", "p", "--target", "t", "--out", "r.parquet", "--batch-frames", "0"], "--batch-frames"),
+    (["evaluate", "--pred", "p", "--target", "t", "--out", "r.parquet", "--fvd-clip-length", "3"], "--fvd-clip-length"),
+    (["datasets", "verify", "synthsign", "--show", "-1"], "--show"),
+    (["datasets", "prepare", "synthsign", "--workers", "0"], "--workers"),
+    (["datasets", "prepare", "synthsign", "--resolution", "4"], "--resolution"),
+    (["datasets", "pairs", "synthsign", "--seed", "-3"], "--seed"),
+    (["video", "convert", "a.mp4", "b.mp4", "--fps", "0"], "--fps"),
+    (["video", "convert", "a.mp4", "b.mp4", "--fps", "-5"], "--fps"),
+    (["video", "convert", "a.mp4", "b.mp4", "--fps", "nan"], "--fps"),
+    (["video", "convert", "a.mp4", "b.mp4", "--fps", "inf"], "--fps"),
+    (["compare", "-d", "synthsign", "--methods", "static", "--video", "x", "--frames", "0"], "--frames"),
+    (["reconstruct", "-m", "static", "-d", "synthsign", "--video", "x", "--frames", "0"], "--frames"),
+    (["synth", "--seed", "-1"], "--seed"),
+    (["synth", "--workers", "0"], "--workers"),
+    (["train", "-m", "tpsmm", "-d", "synthsign", "--max-steps", "0"], "--max-steps"),
+    (["pose", "eval", "--estimator", "posenet-synthsign", "--limit", "0"], "--limit"),
+    (["pose", "eval", "--estimator", "posenet-synthsign", "--alpha", "0"], "--alpha"),
+    (["recognizer", "eval", "--limit", "0"], "--limit"),
+]
+
+
+@pytest.mark.parametrize("argv, option", CASES, ids=[" ".join(c[0][:2]) + " " + c[1] + "=" + c[0][-1] for c in CASES])
+def test_out_of_range_numbers_are_usage_errors(cli, tmp_path, monkeypatch, argv, option):
+    monkeypatch.chdir(tmp_path)
+    r = cli(*argv).expect(2, option)
+    assert "range" in r.last or "finite" in r.last
+    assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_library_entry_points_refuse_a_limit_below_one(tmp_path):
+    from slvg_bench.evaluate import EvaluateConfig, evaluate
+    from slvg_bench.harness.config import RunConfig
+    from slvg_bench.harness.runner import run_benchmark
+
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "a.mp4").write_bytes(b"x")
+    with pytest.raises(UsageError, match="at least 1"):
+        evaluate(EvaluateConfig(pred=str(tmp_path / "t"), target=str(tmp_path / "t"), metrics=("l1",)),
+                 tmp_path / "r.parquet", limit=0, progress=False)
+    with pytest.raises(UsageError, match="at least 1"):
+        run_benchmark(RunConfig(method="static", dataset="synthsign"), out=tmp_path / "r", limit=-1, progress=False)
