@@ -78,18 +78,38 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, turning SlvgError into one line + exit code."""
     from slvg_bench.console import err_console
 
+    import warnings
+
+    from rich.markup import escape
+
+    # torch warns (two lines) before refusing a foreign pickle; the error line that follows says it all
+    warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+
+    def fail(message: str, code: int) -> None:
+        message = " ".join(str(message).split())  # always one line
+        err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+        sys.exit(code)
+
     try:
         cli.main(args=argv, prog_name="slvg-bench", standalone_mode=False)
     except SlvgError as e:
-        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
-        sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("[red]aborted[/]")
-        sys.exit(130)
+        from slvg_bench.safe_load import clean_message
+
+        fail(clean_message(str(e), e.__cause__), e.exit_code)
+    except click.exceptions.Abort as e:
+        # click turns Ctrl-C (KeyboardInterrupt) and a closed stdin (EOFError) into Abort
+        if isinstance(e.__context__, KeyboardInterrupt) or isinstance(e.__cause__, KeyboardInterrupt):
+            fail("interrupted (Ctrl-C); finished work is saved: rerun the same command to resume", 130)
+        fail("aborted: an input ended early (EOFError: a file that is empty or truncated, or a closed stdin)", 1)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
-        err_console.print("[red]interrupted[/] (finished work is saved; rerun the same command to resume)")
-        sys.exit(130)
+        fail("interrupted (Ctrl-C); finished work is saved: rerun the same command to resume", 130)
+    except OSError as e:  # a read-only or full disk, a file where a folder belongs, ...: one line, no traceback
+        from slvg_bench.errors import os_error_message
+
+        fail(os_error_message(e), 1)
+    except UnicodeDecodeError as e:
+        fail(f"a file is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8", 1)
     sys.exit(0)

@@ -144,4 +144,9 @@ def load_config(
 
 
 def dump_yaml(cfg: Any, path: str | Path) -> None:
-    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    from slvg_bench.errors import output_error
+
+    try:
+        Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    except OSError as e:
+        raise output_error(path, e) from e

@@ -56,3 +56,51 @@ class TrainingInterruptedError(SlvgError):
     """Training was interrupted (Ctrl-C); the message says how to resume."""
 
     exit_code = 130
+
+
+class OutputError(SlvgError):
+    """A file or folder that cannot be written (read-only or full disk, a file where a folder is expected...)."""
+
+
+# errno -> what it means for the user (the OS wording is often cryptic: "File too large", "Errno 30")
+_OS_REASONS = {
+    "EROFS": "the file system is read-only",
+    "ENOSPC": "no space left on the device",
+    "EDQUOT": "the disk quota is exhausted",
+    "EFBIG": "the file is larger than the file system or a resource limit allows",
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+    "EISDIR": "it is a folder, a file was expected",
+    "ENOTDIR": "a part of the path is a file, not a folder",
+    "EEXIST": "something else already exists there",
+    "ENOENT": "no such file or folder",
+    "ENAMETOOLONG": "the name is too long",
+    "EMFILE": "too many open files",
+    "EIO": "an input/output error of the device",
+}
+_FULL = ("ENOSPC", "EDQUOT", "EFBIG")
+
+
+def os_error_reason(e: OSError) -> str:
+    """A short, plain description of an OS error (without the path)."""
+    import errno as _errno
+
+    name = _errno.errorcode.get(e.errno or -1, "")
+    reason = _OS_REASONS.get(name) or (e.strerror or str(e) or type(e).__name__)
+    if name in _FULL:
+        reason += " (free some space or choose another output location)"
+    elif name in ("EROFS", "EACCES", "EPERM"):
+        reason += " (choose a writable output location)"
+    return reason
+
+
+def output_error(path, e: OSError, what: str = "write") -> OutputError:
+    """``OutputError("cannot write 'PATH': the file system is read-only …")`` for an OS error while writing."""
+    return OutputError(f"cannot {what} {str(path)!r}: {os_error_reason(e)}")
+
+
+def os_error_message(e: OSError) -> str:
+    """One line for an OS error that reached the command line: the path(s) it names and the problem."""
+    paths = [str(p) for p in (e.filename, getattr(e, "filename2", None)) if p is not None]
+    where = " -> ".join(repr(p) for p in paths)
+    return f"{where}: {os_error_reason(e)}" if where else os_error_reason(e)

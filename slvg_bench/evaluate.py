@@ -142,9 +142,10 @@ class _GlossProvider:
         self.table: dict[str, list[str]] = {}
         self.note = "no reference glosses: pass --glosses FILE ('id|gloss gloss …' lines or a CSV with id,glosses)"
         if path:
+            from slvg_bench.outputs import check_text_file
             from slvg_bench.recognition.transcripts import read_transcripts
 
-            self.table = read_transcripts(path)
+            self.table = read_transcripts(check_text_file(path, "--glosses"))
             self.note = f"video not in --glosses {path}"
         elif dataset:
             self.table = _dataset_glosses(dataset)
@@ -209,14 +210,15 @@ def evaluate(
     metric_kwargs: dict[str, dict] | None = None,
 ) -> EvaluateResult:
     """Score ``cfg.pred`` against ``cfg.target`` into ``out`` (resumable) and aggregate."""
-    from slvg_bench.console import track
-
     bad_align = sorted(set(cfg.align) - set(ALIGN_POLICIES))
     if bad_align:
         raise UsageError(f"--align takes {' and/or '.join(ALIGN_POLICIES)}, got {', '.join(bad_align)}")
     out = Path(out)
     if out.suffix != ".parquet":
         raise UsageError(f"--out must be a .parquet file, got {str(out)!r}")
+    from slvg_bench.outputs import ensure_file_target
+
+    ensure_file_target(out)
     targets = index_videos(cfg.target, "target")
     preds = index_videos(cfg.pred, "pred")
     if not targets:
@@ -248,6 +250,18 @@ def evaluate(
         code_version=provenance.code_version(),
         config_hash=chash,
     )
+    from slvg_bench.data.locking import lock_output
+
+    # one writer per results file: a second evaluate into the same --out is refused, not mixed in
+    with lock_output(out.with_name(f".{out.name}.lock"), f"results file {str(out)!r}"):
+        return _evaluate_locked(cfg, out, targets, preds, keys, scorer, keypoints, glosses, hashed, chash, ctx,
+                                seeds, device, overwrite, progress, flush_every, limit)
+
+
+def _evaluate_locked(cfg, out, targets, preds, keys, scorer, keypoints, glosses, hashed, chash, ctx, seeds, device,
+                     overwrite, progress, flush_every, limit) -> EvaluateResult:
+    from slvg_bench.console import track
+
     schema = scorer.schema
     store = results.ResultStore(out, flush_every=flush_every)
     _check_resumable(store, chash, overwrite)
@@ -270,6 +284,7 @@ def evaluate(
         extra={"metric_protocols": scorer.describe(), "unavailable_metrics": scorer.unavailable},
     )
     rows = store.finalize(prov)
+    results.refuse_mixed(rows, chash, out)
     run_rows = rows[rows["run_id"] == ctx.run_id] if not rows.empty else rows
     if not run_rows.empty:
         run_rows = run_rows[run_rows["video_id"].isin(keys)]

@@ -40,16 +40,34 @@ class Entry:
     run_dir: str = ""
     finished_at: str = ""
     details: dict = field(default_factory=dict)
+    n_expected: Optional[int] = None  # videos the run expected (more than n_videos: an incomplete run)
+
+    @property
+    def incomplete(self) -> bool:
+        return self.n_expected is not None and self.n_videos is not None and self.n_videos < self.n_expected
+
+
+class SkippedRunWarning(UserWarning):
+    """An ``aggregate.json`` under the runs folder that could not be read (named, never silently skipped)."""
 
 
 def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> list[Entry]:
     """The newest measured run of every method under ``runs_dir`` for (dataset, split, task);
-    methods by name, then the sanity rows."""
+    methods by name, then the sanity rows. Unreadable ``aggregate.json`` files are skipped with a
+    :class:`SkippedRunWarning` naming them."""
+    import warnings
+
     best: dict[str, Entry] = {}
     for path in sorted(Path(runs_dir).rglob("aggregate.json")):
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
+                raise ValueError("it has no 'summary' object")
+            if not isinstance(data.get("aggregate", []), list):
+                raise ValueError("its 'aggregate' is not a list")
+        except (OSError, ValueError) as e:
+            warnings.warn(f"skipped {str(path)!r}: not a readable slvg-bench aggregate ({e})", SkippedRunWarning,
+                          stacklevel=2)
             continue
         s = data.get("summary", {})
         if (s.get("dataset"), s.get("split"), s.get("task")) != (dataset, split, task):
@@ -64,9 +82,15 @@ def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> l
                     details[a["column"] + ":protocol"] = a.get("details", {})
         prov = data.get("provenance", {})
         n = max((a.get("n_videos", 0) for a in data.get("aggregate", [])), default=0)
-        e = Entry(method=s.get("label") or s["method"], source="measured", values=values,
+        n_expected = s.get("n_expected")
+        if n_expected is not None and "n_ok" in s:
+            n = int(s["n_ok"])
+        e = Entry(method=s.get("label") or s.get("method", "?"), source="measured", values=values,
                   resolution=prov.get("config", {}).get("resolution"), n_videos=n, run_dir=str(path.parent),
-                  finished_at=s.get("finished_at", ""), details={**details, "provenance": prov})
+                  finished_at=s.get("finished_at", ""), details={**details, "provenance": prov},
+                  n_expected=int(n_expected) if n_expected is not None else None)
+        if e.incomplete:
+            e.note = f"incomplete: {e.n_videos} of {e.n_expected} videos scored"
         if e.method not in best or e.finished_at > best[e.method].finished_at:
             best[e.method] = e
     return sorted(best.values(), key=lambda e: (is_sanity(e.method), e.method))  # sanity rows last
@@ -164,7 +188,8 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
                 text = f"n/a[^{notes.index(reason) + 1}]"
             cells.append(text)
         source = "measured" if e.source == "measured" else f"reported ({e.note})"
-        lines.append(f"| {e.method} | {source} | {e.resolution or ''} | {e.n_videos or ''} | " + " | ".join(cells) + " |")
+        videos = f"{e.n_videos} of {e.n_expected} (incomplete)" if e.incomplete else (e.n_videos or "")
+        lines.append(f"| {e.method} | {source} | {e.resolution or ''} | {videos} | " + " | ".join(cells) + " |")
     lines += ["", "Bold: best measured value per column among the methods (the sanity rows `static` = every "
               "frame is the source image and `oracle` = the target itself bracket each metric). Reported rows are the numbers printed in the PGMM paper "
               "(Shi et al., ECCV 2024) on the real dataset; they are never mixed with measured numbers.", ""]
@@ -202,6 +227,13 @@ def write_leaderboard(dataset: str, split: str, task: str, runs_dir: str | Path,
     out_dir = Path(out_dir)
     stem = f"{dataset}_{split}_{task}"
     csv_path, md_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.md"
-    write_csv(csv_path, columns, rows, dataset, split, task)
-    md_path.write_text(render_markdown(columns, rows, dataset, split, task), encoding="utf-8")
+    from slvg_bench.errors import output_error
+
+    for path, write in ((csv_path, lambda: write_csv(csv_path, columns, rows, dataset, split, task)),
+                        (md_path, lambda: md_path.write_text(render_markdown(columns, rows, dataset, split, task),
+                                                             encoding="utf-8"))):
+        try:
+            write()
+        except OSError as e:
+            raise output_error(path, e) from e
     return csv_path, md_path, rows

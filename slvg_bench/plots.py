@@ -131,8 +131,14 @@ def write_video_plot(path: str | Path, pred: torch.Tensor, target: torch.Tensor,
         fig.axes[-1].axis("off")
     if title:
         fig.suptitle(title, fontsize=9)
+    from slvg_bench.errors import output_error
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=90)
+    except OSError as e:
+        raise output_error(path, e) from e
+    finally:
+        plt.close(fig)
     return path

@@ -130,7 +130,9 @@ def _atomic_write_table(df: pd.DataFrame, path: Path, metadata: dict | None = No
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
-        raise SlvgError(f"could not write results to {path}: {e}") from e
+        from slvg_bench.errors import output_error
+
+        raise output_error(path, e, "write results to") from e
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -146,6 +148,39 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     except Exception as e:  # pyarrow raises several types for corrupt files
         raise SlvgError(f"result file {path} is not readable Parquet ({e}); move it away to start over") from e
+
+
+def refuse_mixed(rows: pd.DataFrame, config_hash: str, where: str | Path) -> None:
+    """Raise when ``rows`` hold results of another configuration than ``config_hash`` (a second writer
+    that ignored the lock, e.g. on a network file system without ``flock``): never aggregate a mix."""
+    if rows.empty or "config_hash" not in rows.columns:
+        return
+    other = sorted(set(rows["config_hash"].dropna()) - {config_hash})
+    if other:
+        n = int(rows["config_hash"].isin(other).sum())
+        raise SlvgError(f"{str(where)!r} holds {n} rows of another configuration (config hash {', '.join(other)}) "
+                        f"written while this one ran: two processes wrote into the same output; nothing was "
+                        f"aggregated — rerun into a fresh --out")
+
+
+def read_result_rows(path: str | Path, what: str = "result file") -> pd.DataFrame:
+    """The rows of a result file written by ``run`` or ``evaluate``, or one clear error naming it."""
+    from slvg_bench.errors import UsageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{what} {str(path)!r} is not a file (expected a results .parquet of run or evaluate)")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises several types for files that are not Parquet
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UsageError(f"{what} {str(path)!r} is not a Parquet file ({first}); expected the results .parquet "
+                         f"of run or evaluate") from e
+    lacking = [c for c in ("video_id", "status") if c not in df.columns]
+    if lacking:
+        raise UsageError(f"{what} {str(path)!r} is Parquet but not slvg-bench result rows (no column "
+                         f"{', '.join(lacking)})")
+    return df
 
 
 def read_provenance(path: str | Path) -> dict:
@@ -363,16 +398,25 @@ def write_aggregate(entries: list[AggregateRow], summary: dict, provenance: dict
     cols = ["name", "metric", "column", "reducer", "primary", "value", "direction", "n_videos", "n_frames",
             "n_missing", "reason", "version"]
     table = pd.DataFrame([{k: r[k] for k in cols} for r in recs], columns=cols)
+    from slvg_bench.errors import output_error
+
     for path, text in [
         (csv_path, table.to_csv(index=False)),
         (json_path, json.dumps({"aggregate": [_json_safe(r) for r in recs], "summary": summary,
                                 "provenance": provenance}, indent=2, default=str, ensure_ascii=False)),
     ]:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except OSError as e:
+            raise output_error(path, e) from e
+        finally:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def _json_safe(obj):

@@ -44,13 +44,12 @@ class InputError(Exception):
 
 
 def resolve_device(device: str = "auto") -> str:
+    """``auto`` -> cuda when present, else cpu; any other value is checked by :func:`check_device`."""
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        from slvg_bench.errors import UsageError
+    from slvg_bench.devices import check_device
 
-        raise UsageError(f"--device {device!r} requested but CUDA is not available")
-    return device
+    return check_device(device)
 
 
 def check_video(video: torch.Tensor, what: str) -> None:

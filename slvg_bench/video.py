@@ -182,7 +182,12 @@ def read_video(path: str | Path):
 
 
 def video_info(path: str | Path) -> VideoInfo:
-    """Frame count, size and fps; decodes the file when its header has no frame count."""
+    """Frame count, size and fps, found by decoding every frame (one at a time, so memory stays small).
+
+    A frame folder with an unreadable image or frames of different sizes, a truncated or corrupt
+    video file, or an unsupported suffix raise :class:`VideoReadError` — the same checks as
+    :func:`read_video_uint8`, so what ``video info`` accepts, ``evaluate`` can read.
+    """
     import av
 
     path = Path(path)
@@ -190,17 +195,43 @@ def video_info(path: str | Path) -> VideoInfo:
     if path.is_dir():
         files = list_frame_files(path)
         if not files:
-            raise VideoReadError(f"frame folder {str(path)!r} holds no frames")
-        h, w, _ = read_image(files[0]).shape
-        return VideoInfo(str(path), len(files), h, w, None)
+            raise VideoReadError(f"frame folder {str(path)!r} holds no frames "
+                                 f"(expected files ending in {', '.join(FRAME_SUFFIXES)})")
+        first = None
+        for f in files:
+            shape = read_image(f).shape
+            if first is None:
+                first = shape
+            elif shape != first:
+                raise VideoReadError(f"frame folder {str(path)!r} mixes frame sizes: {files[0].name} is "
+                                     f"{first[1]}x{first[0]}, {f.name} is {shape[1]}x{shape[0]}")
+        return VideoInfo(str(path), len(files), first[0], first[1], None)
+    if path.suffix.lower() in FRAME_SUFFIXES:
+        h, w, _ = read_image(path).shape
+        return VideoInfo(str(path), 1, h, w, None)
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise VideoReadError(f"video {str(path)!r} has an unsupported suffix {path.suffix!r} "
+                             f"(expected {', '.join(VIDEO_SUFFIXES)} or a folder of frames)")
     try:
         with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise VideoReadError(f"video {str(path)!r} has no video stream")
             stream = container.streams.video[0]
-            n = stream.frames or sum(1 for _ in container.decode(stream))
+            declared = stream.frames or 0
             fps = float(stream.average_rate) if stream.average_rate else None
-            return VideoInfo(str(path), n, stream.height, stream.width, fps)
-    except (av.FFmpegError, IndexError, ValueError, OSError) as e:
-        raise VideoReadError(f"video {str(path)!r} could not be opened: {e}") from e
+            n, size = 0, None
+            for frame in container.decode(stream):
+                n += 1
+                size = size or (frame.height, frame.width)
+    except VideoReadError:
+        raise
+    except (av.FFmpegError, ValueError, OSError) as e:
+        raise VideoReadError(f"video {str(path)!r} could not be decoded: {e}") from e
+    if n == 0:
+        raise VideoReadError(f"video {str(path)!r} contains no decodable frames")
+    if declared and n < declared:
+        raise VideoReadError(f"video {str(path)!r} is truncated: its header declares {declared} frames, {n} decoded")
+    return VideoInfo(str(path), n, size[0], size[1], fps)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,10 +249,27 @@ def _as_uint8(frames) -> np.ndarray:
 
 
 def _atomic_target(path: Path) -> tuple[Path, Path]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    from slvg_bench.errors import output_error
+
+    if path.is_dir():
+        raise output_error(path, IsADirectoryError(21, "Is a directory"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    except OSError as e:
+        raise output_error(path, e) from e
     os.close(fd)
     return path, Path(tmp)
+
+
+def check_fps(fps: float) -> float:
+    """``fps`` as a finite, positive float (ValueError otherwise)."""
+    import math
+
+    fps = float(fps)
+    if not math.isfinite(fps) or fps <= 0:
+        raise ValueError(f"the frame rate must be a positive number, got {fps}")
+    return fps
 
 
 def write_mp4(
@@ -246,10 +294,14 @@ def write_mp4(
     """
     import av
 
+    from slvg_bench.errors import output_error
+
     arr = _as_uint8(frames)
     t, h, w, _ = arr.shape
+    rate = Fraction(check_fps(fps)).limit_denominator(1001)
+    if not lossless and (h % 2 or w % 2):
+        raise ValueError(f"lossy H.264 (yuv420p) needs even frame sizes, got {w}x{h} (or write it lossless)")
     path, tmp = _atomic_target(Path(path))
-    rate = Fraction(fps).limit_denominator(1001)
     try:
         with av.open(str(tmp), mode="w", format="mp4") as container:
             if lossless:
@@ -257,8 +309,6 @@ def write_mp4(
                 stream.pix_fmt = "rgb24"
                 stream.options = {"qp": "0", "preset": "medium", "threads": "1"}
             else:
-                if h % 2 or w % 2:
-                    raise ValueError(f"lossy H.264 (yuv420p) needs even frame sizes, got {w}x{h}")
                 stream = container.add_stream("libx264", rate=rate)
                 stream.pix_fmt = "yuv420p"
                 stream.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
@@ -271,6 +321,8 @@ def write_mp4(
             for packet in stream.encode():
                 container.mux(packet)
         os.replace(tmp, path)
+    except OSError as e:  # PyAV's errno errors are OSErrors too (a full or read-only disk)
+        raise output_error(path, e) from e
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -281,7 +333,10 @@ def write_gif(path: str | Path, frames, fps: float = 12.5, loop: int = 0) -> Pat
     """Write an animated GIF (palette quantised per frame, for viewing, not for scoring)."""
     from PIL import Image
 
+    from slvg_bench.errors import output_error
+
     arr = _as_uint8(frames)
+    fps = check_fps(fps)
     path, tmp = _atomic_target(Path(path))
     images = [Image.fromarray(f) for f in arr]
     try:
@@ -295,6 +350,8 @@ def write_gif(path: str | Path, frames, fps: float = 12.5, loop: int = 0) -> Pat
             optimize=False,
         )
         os.replace(tmp, path)
+    except OSError as e:
+        raise output_error(path, e) from e
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -305,11 +362,16 @@ def write_frames(folder: str | Path, frames, pattern: str = "{:06d}.png") -> Pat
     """Write each frame as an image file (``pattern`` decides the format by suffix)."""
     from PIL import Image
 
+    from slvg_bench.errors import output_error
+
     arr = _as_uint8(frames)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, frame in enumerate(arr):
-        Image.fromarray(frame).save(folder / pattern.format(i))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, frame in enumerate(arr):
+            Image.fromarray(frame).save(folder / pattern.format(i))
+    except OSError as e:
+        raise output_error(folder, e) from e
     return folder
 
 

@@ -92,8 +92,13 @@ def write_comparison(out_stem: str | Path, videos: Sequence, labels: Sequence[st
 
     from slvg_bench.video import write_gif, write_mp4
 
+    from slvg_bench.errors import output_error
+
     out_stem = Path(out_stem)
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out_stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise output_error(out_stem.parent, e, "create the folder") from e
     sbs = side_by_side(videos, labels)
     if sbs.shape[1] % 2 or sbs.shape[2] % 2:
         sbs = np.pad(sbs, ((0, 0), (0, sbs.shape[1] % 2), (0, sbs.shape[2] % 2), (0, 0)), constant_values=255)
@@ -103,5 +108,10 @@ def write_comparison(out_stem: str | Path, videos: Sequence, labels: Sequence[st
     # the stem may hold dots (a video id): append the suffixes, never replace the stem's last part
     mp4, gif, png = (out_stem.with_name(out_stem.name + s) for s in (".mp4", ".gif", ".png"))
     paths = [write_mp4(mp4, sbs, fps), write_gif(gif, sbs, fps / 2)]
-    Image.fromarray(grid).save(png, optimize=True)
+    try:
+        Image.fromarray(grid).save(png, optimize=True)
+    except OSError as e:
+        from slvg_bench.errors import output_error
+
+        raise output_error(png, e) from e
     return paths + [png]

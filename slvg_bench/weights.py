@@ -240,8 +240,10 @@ def record_digest(spec: WeightSpec, path: Path) -> str:
     return cached_sha256(path)
 
 
-def _atomic_copy_verified(spec: WeightSpec, fill) -> Path:
-    """Write via ``fill(tmp_path)`` into a temp file, verify, then rename into place."""
+def _atomic_copy_verified(spec: WeightSpec, fill, shown_as: str | None = None, on_validated=None) -> Path:
+    """Write via ``fill(tmp_path)`` into a temp file, verify its checksum, open and check it for its kind
+    (:mod:`slvg_bench.weight_validation`), then rename into place. ``on_validated(description)`` is
+    called with what the check found (None: no structural check for this id)."""
     dest = cache_path(spec)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=dest.parent)
@@ -255,6 +257,11 @@ def _atomic_copy_verified(spec: WeightSpec, fill) -> Path:
                 f"weight {spec.id!r}: the file has sha256 {digest} but {spec.sha256}… was expected "
                 f"(wrong file or corrupted download); nothing was installed"
             )
+        from slvg_bench.weight_validation import validate
+
+        description = validate(spec, tmp, shown_as or spec.filename)
+        if on_validated is not None:
+            on_validated(description)
         os.replace(tmp, dest)
         st = dest.stat()
         _sidecar(dest).write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
@@ -264,13 +271,36 @@ def _atomic_copy_verified(spec: WeightSpec, fill) -> Path:
             tmp.unlink()
 
 
-def add(weight_id: str, source: str | Path) -> Path:
-    """Install a local copy of a weight file after verifying its checksum."""
+def add(weight_id: str, source: str | Path, on_validated=None) -> Path:
+    """Install a local copy of a weight file after verifying its checksum and checking it for its kind
+    (:func:`slvg_bench.weight_validation.validate`; ``on_validated(description)`` receives the result)."""
+    from slvg_bench.errors import UsageError, os_error_reason, output_error
+    from slvg_bench.outputs import ensure_dir
+
     spec = get_spec(weight_id)
     source = Path(source)
     if not source.is_file():
-        raise SlvgError(f"cannot add weight {spec.id!r}: {str(source)!r} is not a file")
-    return _atomic_copy_verified(spec, lambda tmp: shutil.copyfile(source, tmp))
+        what = "a folder" if source.is_dir() else "not a file" if source.exists() else "does not exist"
+        raise UsageError(f"cannot add weight {spec.id!r}: {str(source)!r} {'is ' if what != 'does not exist' else ''}{what}"
+                         f" (expected the weight file {spec.filename})")
+    try:
+        with open(source, "rb") as f:
+            f.read(1)
+    except OSError as e:
+        raise SlvgError(f"cannot add weight {spec.id!r}: {str(source)!r} cannot be read: {os_error_reason(e)}") from e
+    dest = cache_path(spec)
+    ensure_dir(dest.parent, "the weights cache")
+
+    def fill(tmp: Path) -> None:
+        try:
+            shutil.copyfile(source, tmp)
+        except OSError as e:
+            raise output_error(dest, e, "install the weight at") from e
+
+    try:
+        return _atomic_copy_verified(spec, fill, str(source), on_validated)
+    except OSError as e:
+        raise output_error(dest, e, "install the weight at") from e
 
 
 def download(weight_id: str, progress: bool = True, timeout: float = 60.0) -> Path:
@@ -299,7 +329,7 @@ def download(weight_id: str, progress: bool = True, timeout: float = 60.0) -> Pa
                     shutil.copyfileobj(response, out)
 
         try:
-            return _atomic_copy_verified(spec, fill)
+            return _atomic_copy_verified(spec, fill, url)
         except (urllib.error.URLError, OSError, TimeoutError) as e:
             errors.append(f"{url}: {e}")
     raise SlvgError(

@@ -44,6 +44,9 @@ def compare(dataset, methods, video_id, split, task, runs_dir, n_frames, out_dir
             if task == "reconstruction" else cross_person_jobs(dataset, split, data_root=data_root,
                                                                with_unavailable=True))
     job = find_job(jobs, video_id, dataset, split, task)
+    from slvg_bench.outputs import ensure_dir
+
+    ensure_dir(out_dir)
     for m in ids:
         path = video_path(Path(runs_dir) / f"{dataset}_{split}_{task}" / m, video_id)
         if not path.is_file():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.devices import device_callback
+
 DATA_ROOT = click.option(
     "--data-root", type=click.Path(file_okay=False), default=None,
     help="Folder holding the datasets (<root>/<name>/...); default: $SLVG_BENCH_DATA.",
@@ -109,7 +111,7 @@ def verify(name: str, data_root: str | None, as_json: bool, missing_out: str | N
 @click.option("--keypoints", "keypoints", default=None, metavar="ESTIMATOR",
               help="Extract keypoints with this estimator (an id of slvg_bench.pose.estimators.ESTIMATORS).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: min(4, CPUs); 1 = in-process).")
-@click.option("--device", default=None, help="Device for the keypoint estimator (cpu, cuda, cuda:1).")
+@click.option("--device", callback=device_callback, default=None, help="Device for the keypoint estimator (cpu, cuda, cuda:1).")
 @click.option("--codec", type=click.Choice(["png", "raw"]), default="png", show_default=True,
               help="Frame storage in the clip files (both lossless).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",

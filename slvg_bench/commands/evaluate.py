@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.devices import device_callback
+
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
@@ -40,7 +42,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
               help="Override any config key, e.g. --set options.tcd.reduction=any.")
 @click.option("--method", "method", default=None, help="Method label for the rows (default: the --pred folder name).")
 @click.option("--dataset", "dataset", default=None, help="Dataset label for the rows (default: the --target folder name).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--device", callback=device_callback, default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--batch-frames", type=click.IntRange(min=1), default=32, show_default=True, help="Frames per batch (memory only).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N targets (quick look).")
 @click.option("--overwrite", is_flag=True, help="Replace results of a different configuration in --out.")
@@ -75,6 +77,9 @@ def evaluate(pred, target, out, metrics, glosses, wer_recognizer, keypoints, key
     if metrics:
         layer["metrics"] = _split((metrics,))
     if glosses:
+        from slvg_bench.outputs import check_text_file
+
+        check_text_file(glosses, "--glosses")
         layer["glosses"] = glosses
     if keypoints:
         layer["keypoints"] = keypoints

@@ -19,12 +19,18 @@ def fvd(real: str, fake: str, real_side: str, fake_side: str, covariance: str) -
     E.g. the targets of one run against the predictions of another:
     slvg-bench fvd runA.parquet runB.parquet --real-side target --fake-side pred
     """
-    import pandas as pd
+    from slvg_bench.errors import UsageError
+    from slvg_bench.metrics.fvd import STATE_PRED, STATE_TARGET, _has_features, fvd_between
+    from slvg_bench.results import read_result_rows
 
-    from slvg_bench.metrics.fvd import fvd_between
-
-    rows_real = pd.read_parquet(real)
-    rows_fake = pd.read_parquet(fake)
-    ok = lambda df: df[df["status"] == "ok"]  # noqa: E731
-    value = fvd_between(ok(rows_real), ok(rows_fake), real_side, fake_side, covariance)
+    tables = []
+    for name, path, side in (("REAL", real, real_side), ("FAKE", fake, fake_side)):
+        rows = read_result_rows(path, name)
+        rows = rows[rows["status"] == "ok"]
+        col = STATE_PRED if side == "pred" else STATE_TARGET
+        if col not in rows.columns or not rows[col].map(_has_features).any():
+            raise UsageError(f"{name} {path!r} holds no stored FVD features of its {side} videos ({col}); score it "
+                             f"with the fvd metric (its I3D weights installed) first")
+        tables.append(rows)
+    value = fvd_between(tables[0], tables[1], real_side, fake_side, covariance)
     click.echo(f"{value:.6f}")

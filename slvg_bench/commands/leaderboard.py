@@ -18,12 +18,34 @@ import click
 def leaderboard(dataset, split, task, runs_dir, out_dir, reported) -> None:
     """Write leaderboards/<dataset>_<split>_<task>.csv and .md: one row per measured method
     (the newest run of each), the paper's reported rows beside them, best values in bold."""
+    from rich.markup import escape
+
     from slvg_bench.console import err_console
     from slvg_bench.data.registry import DATASETS
     from slvg_bench.leaderboard import write_leaderboard
 
+    import difflib
+    import warnings
+    from pathlib import Path
+
+    from slvg_bench.data.registry import adapter_class
+    from slvg_bench.errors import UsageError
+    from slvg_bench.outputs import ensure_dir
+
     DATASETS.check(dataset)
-    csv_path, md_path, rows = write_leaderboard(dataset, split, task, runs_dir, out_dir, reported)
+    splits = adapter_class(dataset).eval_splits
+    if split not in splits:
+        close = difflib.get_close_matches(split, splits, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"{dataset} has no evaluation split {split!r}.{hint} Valid: {', '.join(splits)}")
+    if Path(runs_dir).exists() and not Path(runs_dir).is_dir():
+        raise UsageError(f"--runs {str(runs_dir)!r} is a file; expected the folder holding the run directories")
+    ensure_dir(out_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        csv_path, md_path, rows = write_leaderboard(dataset, split, task, runs_dir, out_dir, reported)
+    for w in caught:
+        err_console.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False, soft_wrap=True)
     click.echo(md_path.read_text())
     err_console.print(f"wrote {csv_path} and {md_path} ({sum(e.source == 'measured' for e in rows)} measured, "
                       f"{sum(e.source == 'reported' for e in rows)} reported rows)", highlight=False)

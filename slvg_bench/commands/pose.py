@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from slvg_bench.commands import FiniteFloatRange
+from slvg_bench.devices import device_callback
 
 
 @click.group()
@@ -54,7 +55,7 @@ def list_() -> None:
 @click.option("--estimator", "name", required=True, help="Estimator id (see `slvg-bench pose list`).")
 @click.option("--out", required=True, type=click.Path(), help="Keypoints file to write (.npy, float32 T×133×3).")
 @click.option("--overlay", type=click.Path(), help="Also write the video with the skeleton drawn (.mp4/.gif/folder).")
-@click.option("--device", default=None, help="torch device (default: cuda if available).")
+@click.option("--device", callback=device_callback, default=None, help="torch device (default: cuda if available).")
 def estimate(video: str, name: str, out: str, overlay: str | None, device: str | None) -> None:
     """Estimate keypoints for every frame of VIDEO."""
     from pathlib import Path
@@ -84,7 +85,7 @@ def estimate(video: str, name: str, out: str, overlay: str | None, device: str |
 @click.option("--split", default="test", show_default=True)
 @click.option("--alpha", type=FiniteFloatRange(0, 1, min_open=True), default=0.1, show_default=True, help="PCK threshold as a fraction of the box size.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N videos.")
-@click.option("--device", default=None, help="torch device (default: cuda if available).")
+@click.option("--device", callback=device_callback, default=None, help="torch device (default: cuda if available).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of a table.")
 @click.option("--preview", type=click.Path(), help="Also write a PNG: frames, ground truth, predictions.")
 def eval_(name: str, dataset: str, data_root: str | None, split: str, alpha: float, limit: int | None,
@@ -152,7 +153,7 @@ def _print_evaluation(result: dict) -> None:
 @click.option("--config", "config_file", type=click.Path(), help="YAML with PoseTrainConfig fields.")
 @click.option("--set", "overrides", multiple=True, help="Override a config key, e.g. --set steps=500.")
 @click.option("--out", type=click.Path(), help="Checkpoint path (default: the weights cache, id posenet.synthsign).")
-@click.option("--device", default=None, help="torch device (default: cuda if available).")
+@click.option("--device", callback=device_callback, default=None, help="torch device (default: cuda if available).")
 def train(dataset: str, data_root: str | None, config_file: str | None, overrides: tuple[str, ...],
           out: str | None, device: str | None) -> None:  # fmt: skip
     """Train the small heatmap network on DATASET's exact keypoints and report PCK on its test split."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.devices import device_callback
+
 
 @click.command()
 @click.option("--method", "-m", required=True, help="Method id (pgmm, tpsmm, mraa, dynast, static, oracle).")
@@ -18,7 +20,7 @@ import click
               help="Also draw the method's intermediate maps (PGMM Fig. 7: flow magnitude, occlusion, |PFM diff|) "
                    "as PNG grids and save them as .npz.")
 @click.option("--frames", "n_frames", type=click.IntRange(min=1), default=6, show_default=True, help="Frames (columns) in the PNG grids.")
-@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
+@click.option("--device", callback=device_callback, default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
 @click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Frame size the methods see.")
 @click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")
@@ -38,23 +40,24 @@ def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_inte
     from slvg_bench.scoring import resolve_device
     from slvg_bench.video import write_mp4
 
+    from slvg_bench.data.registry import DATASETS
+    from slvg_bench.outputs import ensure_dir
+    from slvg_bench.paths import file_stem
+
     spec = METHODS.get(method)
-    if n_frames < 1:
-        raise UsageError(f"--frames must be ≥ 1, got {n_frames}")
+    DATASETS.check(dataset)
     if save_intermediates and not spec.intermediates:
         raise UsageError(f"{method} has no intermediate maps; methods that have them: "
                          f"{', '.join(methods_with_intermediates())}")
     job = find_job(reconstruction_jobs(dataset, [split], data_root=data_root, resolution=resolution,
                                        with_unavailable=True), video_id, dataset, split)
+    out = ensure_dir(Path(out_dir) if out_dir else Path("reconstruct") / f"{dataset}_{file_stem(video_id)}")
     try:
         ckpt = resolve_checkpoint(method, dataset, checkpoint, train_if_missing=False)
     except CheckpointError as e:
         raise CheckpointError(f"{e} (reconstruct never trains; or pass --checkpoint PATH)") from e
     device = resolve_device(device)
     animator = load_animator(method, ckpt, device, "reconstruction", batch_size)
-    from slvg_bench.paths import file_stem
-
-    out = Path(out_dir) if out_dir else Path("reconstruct") / f"{dataset}_{file_stem(video_id)}"
     if save_intermediates:
         from slvg_bench.harness.runner import generate_with_intermediates
         from slvg_bench.intermediate_maps import write_intermediates

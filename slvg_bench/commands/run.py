@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.devices import device_callback
+
 
 @click.command()
 @click.option("--method", "-m", required=True, help="Method id (pgmm, tpsmm, mraa, dynast, static, oracle).")
@@ -21,7 +23,7 @@ import click
 @click.option("--wer-recognizer", default=None,
               help="Recognizer for WER (default: the dataset's, e.g. corrnet-synthsign), or a checkpoint path.")
 @click.option("--keypoint-estimator", default=None, help="Pose estimator for keypoint distance (akd).")
-@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
+@click.option("--device", callback=device_callback, default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N videos per split (a quick look).")
 @click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Frame size the methods see.")

@@ -26,6 +26,10 @@ def score_wer(ref_path: str, hyp_path: str, convention: str, ref_format: str | N
     from slvg_bench.metrics.wer import score_corpus
     from slvg_bench.recognition.transcripts import read_transcripts
 
+    from slvg_bench.outputs import check_text_file
+
+    check_text_file(ref_path, "--ref")
+    check_text_file(hyp_path, "--hyp")
     refs = read_transcripts(ref_path, ref_format)
     hyps = read_transcripts(hyp_path, hyp_format)
     if not refs:

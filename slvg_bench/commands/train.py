@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.devices import device_callback
+
 
 @click.command()
 @click.option("--method", "-m", required=True, help="Trainable method id (e.g. tpsmm, mraa, pgmm).")
@@ -14,7 +16,7 @@ import click
               help="Override one config key, e.g. --set train.lr=1e-4 (repeatable, applied last).")
 @click.option("--max-steps", type=click.IntRange(min=1), default=None, help="Stop after N optimizer steps in total (train.max_steps).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/latest.pt (same config required).")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--device", callback=device_callback, default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--data-root", type=click.Path(), default=None, help="Where the dataset lives (default: its usual place).")
 @click.option("--out", "out_dir", type=click.Path(), default=None,
               help="Run directory [default: $SLVG_BENCH_HOME/training/<method>/<dataset>[-<preset>]].")
@@ -38,11 +40,22 @@ def train(method, dataset, preset, config_file, overrides, max_steps, resume, de
     from slvg_bench.training.resolve import resolve_config
     from slvg_bench.training.runner import train_resolved
 
+    from slvg_bench.data.registry import DATASETS
+    from slvg_bench.methods import METHODS
+
+    METHODS.check(method)
+    DATASETS.check(dataset)  # an unknown dataset is named as such, not blamed on the preset
     resolved = resolve_config(method, dataset, preset=preset, config_file=config_file, overrides=overrides,
                               max_steps=max_steps)
     if print_config:
         click.echo(yaml.safe_dump(to_dict(resolved.config), sort_keys=False), nl=False)
         return
+    if os.environ.get("RANK", "0") == "0":  # a read-only or full disk, or a file as --out: fail before training
+        from slvg_bench.outputs import ensure_dir
+        from slvg_bench.training.checkpoint import default_run_dir
+
+        ensure_dir(out_dir if out_dir is not None else default_run_dir(resolved.method, resolved.dataset,
+                                                                       resolved.preset))
     result = train_resolved(resolved, out_dir=out_dir, resume=resume, device=device, data_root=data_root,
                             progress=progress)
     summary = {

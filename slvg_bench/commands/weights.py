@@ -40,11 +40,28 @@ def list_(as_json: bool) -> None:
 @click.argument("weight_id")
 @click.argument("path", type=click.Path())
 def add(weight_id: str, path: str) -> None:
-    """Verify PATH against WEIGHT_ID's checksum and copy it into the cache."""
-    from slvg_bench import weights as W
+    """Verify PATH against WEIGHT_ID's checksum, open and check it for its kind (expected entries, keys
+    and shapes; read weights-only), and copy it into the cache. Nothing is installed when a check fails."""
+    from rich.markup import escape
 
-    dest = W.add(weight_id, path)
-    click.echo(f"installed {weight_id} -> {dest} (sha256 {W.cached_sha256(dest)})", err=True)
+    from slvg_bench import weights as W
+    from slvg_bench.console import err_console
+
+    found: list = []
+    spec = W.get_spec(weight_id)
+    dest = W.add(weight_id, path, on_validated=found.append)
+    digest = W.cached_sha256(dest)
+    what = f": {found[0]}" if found and found[0] else ""
+    err_console.print(f"installed {escape(weight_id)} -> {escape(str(dest))}{escape(what)}", highlight=False,
+                      soft_wrap=True)
+    if W.status(spec) == "unverified":
+        err_console.print(
+            f"[bold yellow]UNVERIFIED:[/] upstream publishes no checksum for {escape(weight_id)}, so where this file "
+            f"comes from cannot be verified" + (" (its structure was checked)" if found and found[0] else "")
+            + f"; its sha256 {digest} is recorded and reported in the provenance of every run that uses it",
+            highlight=False, soft_wrap=True)
+    else:
+        err_console.print(f"checksum verified (sha256 {digest})", highlight=False)
 
 
 @weights.command("download")

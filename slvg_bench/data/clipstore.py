@@ -99,9 +99,14 @@ def write_clip(
         has_keypoints=keypoints is not None, data_bytes=int(offsets[-1]) + len(kp_bytes),
     )  # fmt: skip
     head = json.dumps(header, sort_keys=True).encode()
+    from slvg_bench.errors import output_error
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise output_error(path, e) from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(_PREFIX.pack(MAGIC, FORMAT_VERSION, len(head)))
@@ -111,6 +116,8 @@ def write_clip(
                 f.write(b)
             f.write(kp_bytes)
         os.replace(tmp, path)
+    except OSError as e:
+        raise output_error(path, e) from e
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -35,7 +35,7 @@ from slvg_bench.data.cache import (
 from slvg_bench.data.crop import crop_resize, signer_box, transform_keypoints
 from slvg_bench.data.locking import file_lock
 from slvg_bench.data.sample import Sample
-from slvg_bench.errors import DatasetError, SlvgError
+from slvg_bench.errors import DatasetError, OutputError, SlvgError
 
 SPAWN_MIN_JOBS = 16  # below this many videos, the default is to work in-process
 INDEX_COLUMNS = (
@@ -127,6 +127,8 @@ def process_one(sample: Sample, spec: CacheSpec, folder: str) -> dict:
         record.update(n_frames=t, height=spec.crop.resolution, width=spec.crop.resolution,
                       has_keypoints=kp_out is not None)  # fmt: skip
         return _row(record, rel)
+    except OutputError:
+        raise  # the cache's disk refuses writes: every other video would fail the same way
     except (SlvgError, OSError, ValueError, MemoryError) as e:
         return _failed_row(sample, f"{type(e).__name__}: {e}")
 

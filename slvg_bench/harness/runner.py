@@ -34,6 +34,7 @@ from slvg_bench.errors import SlvgError, UsageError
 from slvg_bench.harness.config import PIXEL_METRICS, REGION_METRICS, TASK_METRICS, TASKS, RunConfig, hashed_fields
 
 RESULTS_FILE = "results.parquet"
+LOCK_FILE = ".lock"  # held (flock) by the process writing the run directory
 
 
 @dataclass
@@ -160,95 +161,112 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     adapter_cls = DATASETS.get(cfg.dataset)
     if cfg.split not in adapter_cls.eval_splits:
         raise UsageError(f"{cfg.dataset} has no evaluation split {cfg.split!r}; valid: {', '.join(adapter_cls.eval_splits)}")
+    if device != "auto":
+        from slvg_bench.devices import check_device
+
+        device = check_device(device)
     ctx_dist = D.init_distributed(None if device == "auto" else device)
     device = str(ctx_dist.device) if ctx_dist.distributed else resolve_scoring_device(device)
     out = Path(out) if out else default_out_dir(cfg)
+    if ctx_dist.is_main:  # a read-only or full disk, or a file named as --out: fail now, not after training
+        from slvg_bench.outputs import ensure_dir
 
-    # the checkpoint (rank 0 trains if needed; the others wait and then look it up)
-    checkpoint = None
-    if ctx_dist.is_main:
-        checkpoint = resolve_checkpoint(cfg.method, cfg.dataset, cfg.checkpoint, train_if_missing=train_if_missing,
-                                        preset=train_preset, device=device, data_root=data_root, progress=progress)
-    checkpoint = D.gather(checkpoint, ctx_dist)[0]
-    cfg.checkpoint = checkpoint
-    cfg.checkpoint_sha256 = checkpoint_sha256(checkpoint)
+        from slvg_bench.data.locking import lock_output
 
-    splits = [cfg.split]
-    # every expected video is a job; those that cannot be generated carry the reason (failed rows)
-    if cfg.task == "reconstruction":
-        jobs = list(reconstruction_jobs(cfg.dataset, splits, data_root=data_root, resolution=cfg.resolution,
-                                        limit=limit, with_unavailable=True))
+        ensure_dir(out)
+        lock = lock_output(out / LOCK_FILE, f"run directory {str(out)!r}")
     else:
-        jobs = [j for s in splits for j in cross_person_jobs(cfg.dataset, s, data_root=data_root,
-                                                             resolution=cfg.resolution, limit=limit,
-                                                             seed=cfg.pair_seed, with_unavailable=True)]
-    if not jobs:
-        raise SlvgError(f"{cfg.dataset} has no videos in split(s) {', '.join(splits)}; "
-                        f"run `slvg-bench datasets prepare {cfg.dataset}` first")
-    available = [j for j in jobs if j.unavailable is None]
-    has_keypoints = available[0].driving_keypoints is not None if available else False
-    metric_ids = choose_metrics(cfg, has_keypoints, any(j.glosses for j in jobs))
-    cfg.metrics = tuple(metric_ids)
-    kwargs = {"wer": {"dataset": cfg.dataset}} if "wer" in metric_ids else {}
-    for mid, kw in (metric_kwargs or {}).items():
-        kwargs[mid] = {**kwargs.get(mid, {}), **kw}
-    scorer = Scorer(metric_ids, cfg.options, device, 32, kwargs)
-    estimator = None
-    if cfg.keypoint_estimator:
-        from slvg_bench.metrics.keypoint_source import load_estimator
+        lock = None
+    try:
+        # the checkpoint (rank 0 trains if needed; the others wait and then look it up)
+        checkpoint = None
+        if ctx_dist.is_main:
+            checkpoint = resolve_checkpoint(cfg.method, cfg.dataset, cfg.checkpoint, train_if_missing=train_if_missing,
+                                            preset=train_preset, device=device, data_root=data_root, progress=progress)
+        checkpoint = D.gather(checkpoint, ctx_dist)[0]
+        cfg.checkpoint = checkpoint
+        cfg.checkpoint_sha256 = checkpoint_sha256(checkpoint)
 
-        estimator = load_estimator(cfg.keypoint_estimator, device)
+        splits = [cfg.split]
+        # every expected video is a job; those that cannot be generated carry the reason (failed rows)
+        if cfg.task == "reconstruction":
+            jobs = list(reconstruction_jobs(cfg.dataset, splits, data_root=data_root, resolution=cfg.resolution,
+                                            limit=limit, with_unavailable=True))
+        else:
+            jobs = [j for s in splits for j in cross_person_jobs(cfg.dataset, s, data_root=data_root,
+                                                                 resolution=cfg.resolution, limit=limit,
+                                                                 seed=cfg.pair_seed, with_unavailable=True)]
+        if not jobs:
+            raise SlvgError(f"{cfg.dataset} has no videos in split(s) {', '.join(splits)}; "
+                            f"run `slvg-bench datasets prepare {cfg.dataset}` first")
+        available = [j for j in jobs if j.unavailable is None]
+        has_keypoints = available[0].driving_keypoints is not None if available else False
+        metric_ids = choose_metrics(cfg, has_keypoints, any(j.glosses for j in jobs))
+        cfg.metrics = tuple(metric_ids)
+        kwargs = {"wer": {"dataset": cfg.dataset}} if "wer" in metric_ids else {}
+        for mid, kw in (metric_kwargs or {}).items():
+            kwargs[mid] = {**kwargs.get(mid, {}), **kw}
+        scorer = Scorer(metric_ids, cfg.options, device, 32, kwargs)
+        estimator = None
+        if cfg.keypoint_estimator:
+            from slvg_bench.metrics.keypoint_source import load_estimator
 
-    hashed = hashed_fields(cfg)
-    chash = config_mod.config_hash(hashed)
-    run_id = f"{cfg.method}-{cfg.dataset}-{cfg.task}-{chash}"
-    rctx = results.RunContext(run_id=run_id, method=cfg.method, checkpoint_sha256=cfg.checkpoint_sha256,
-                              dataset=cfg.dataset, split=",".join(splits), task=cfg.task,
-                              code_version=provenance.code_version(), config_hash=chash)
-    store = results.ResultStore(out / RESULTS_FILE, flush_every=4)
-    if ctx_dist.is_main:
-        _check_run_dir(store, chash, out, overwrite)
-        out.mkdir(parents=True, exist_ok=True)
-        config_mod.dump_yaml(cfg, out / "run.yaml")
-    D.barrier(ctx_dist)
-    done = store.finished_keys()
-    mine = [j for i, j in enumerate(jobs) if i % ctx_dist.world_size == ctx_dist.rank]
-    todo = [j for j in mine if (run_id, j.video_id) not in done]
-    schema = scorer.schema
-    seeds = provenance.seed_everything(0)
-    plotter = _Plotter(out, plot_frame, cfg) if plots else None
-    if todo:
-        animator = (load_animator(cfg.method, checkpoint, device, cfg.task, batch_size)
-                    if any(j.unavailable is None for j in todo) else None)
-        try:
-            for job in track(todo, f"{cfg.method} on {cfg.dataset} ({len(todo)} videos)",
-                             enabled=progress and ctx_dist.is_main):
-                store.add(_run_job(job, animator, scorer, schema, rctx, estimator, device, out if save_videos else None,
-                                   cfg.task, plotter))
-        finally:
-            store.flush()  # finished rows survive interrupts
-    if plotter is not None:
-        plotter.fill_missing([j for j in mine if (run_id, j.video_id) in done])
-    D.barrier(ctx_dist)
-    prov = provenance.collect(
-        config=hashed, config_hash=chash, device=device, seeds=seeds, weights=scorer.weight_digests(),
-        metrics={mid: type(m).info.version for mid, m in scorer.metrics.items()},
-        extra={"checkpoint": checkpoint, "checkpoint_sha256": cfg.checkpoint_sha256,
-               "dataset_cache": _cache_identity(cfg, data_root), "world_size": ctx_dist.world_size,
-               "metric_protocols": scorer.describe(), "unavailable_metrics": scorer.unavailable},
-    )  # fmt: skip
-    rows = entries = summary = None
-    if ctx_dist.is_main:
-        all_rows = store.finalize(prov)
-        rows = all_rows[all_rows["run_id"] == run_id]
-        rows = rows[rows["video_id"].isin([j.video_id for j in jobs])]
-        entries = results.aggregate(rows, scorer.classes, cfg.options)
-        summary = _summary(rows, jobs, scorer, entries, cfg)
-        summary["label"] = label or cfg.method
-        results.write_aggregate(entries, summary, prov, out / "aggregate.csv", out / "aggregate.json")
-    D.barrier(ctx_dist)
-    D.shutdown(ctx_dist)
-    return RunResult(out, rows, entries or [], summary or {}, prov)
+            estimator = load_estimator(cfg.keypoint_estimator, device)
+
+        hashed = hashed_fields(cfg)
+        chash = config_mod.config_hash(hashed)
+        run_id = f"{cfg.method}-{cfg.dataset}-{cfg.task}-{chash}"
+        rctx = results.RunContext(run_id=run_id, method=cfg.method, checkpoint_sha256=cfg.checkpoint_sha256,
+                                  dataset=cfg.dataset, split=",".join(splits), task=cfg.task,
+                                  code_version=provenance.code_version(), config_hash=chash)
+        store = results.ResultStore(out / RESULTS_FILE, flush_every=4)
+        if ctx_dist.is_main:
+            _check_run_dir(store, chash, out, overwrite)
+            out.mkdir(parents=True, exist_ok=True)
+            config_mod.dump_yaml(cfg, out / "run.yaml")
+        D.barrier(ctx_dist)
+        done = store.finished_keys()
+        mine = [j for i, j in enumerate(jobs) if i % ctx_dist.world_size == ctx_dist.rank]
+        todo = [j for j in mine if (run_id, j.video_id) not in done]
+        schema = scorer.schema
+        seeds = provenance.seed_everything(0)
+        plotter = _Plotter(out, plot_frame, cfg) if plots else None
+        if todo:
+            animator = (load_animator(cfg.method, checkpoint, device, cfg.task, batch_size)
+                        if any(j.unavailable is None for j in todo) else None)
+            try:
+                for job in track(todo, f"{cfg.method} on {cfg.dataset} ({len(todo)} videos)",
+                                 enabled=progress and ctx_dist.is_main):
+                    store.add(_run_job(job, animator, scorer, schema, rctx, estimator, device, out if save_videos else None,
+                                       cfg.task, plotter))
+            finally:
+                store.flush()  # finished rows survive interrupts
+        if plotter is not None:
+            plotter.fill_missing([j for j in mine if (run_id, j.video_id) in done])
+        D.barrier(ctx_dist)
+        prov = provenance.collect(
+            config=hashed, config_hash=chash, device=device, seeds=seeds, weights=scorer.weight_digests(),
+            metrics={mid: type(m).info.version for mid, m in scorer.metrics.items()},
+            extra={"checkpoint": checkpoint, "checkpoint_sha256": cfg.checkpoint_sha256,
+                   "dataset_cache": _cache_identity(cfg, data_root), "world_size": ctx_dist.world_size,
+                   "metric_protocols": scorer.describe(), "unavailable_metrics": scorer.unavailable},
+        )  # fmt: skip
+        rows = entries = summary = None
+        if ctx_dist.is_main:
+            all_rows = store.finalize(prov)
+            results.refuse_mixed(all_rows, chash, out / RESULTS_FILE)
+            rows = all_rows[all_rows["run_id"] == run_id]
+            rows = rows[rows["video_id"].isin([j.video_id for j in jobs])]
+            entries = results.aggregate(rows, scorer.classes, cfg.options)
+            summary = _summary(rows, jobs, scorer, entries, cfg)
+            summary["label"] = label or cfg.method
+            results.write_aggregate(entries, summary, prov, out / "aggregate.csv", out / "aggregate.json")
+        D.barrier(ctx_dist)
+        D.shutdown(ctx_dist)
+        return RunResult(out, rows, entries or [], summary or {}, prov)
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _run_job(job, animator, scorer, schema, rctx, estimator, device, out: Optional[Path], task: str,

@@ -45,7 +45,9 @@ def git_blob_sha1(path: str | Path) -> str:
 
 def load_i3d_state_dict(path: str | Path, device: "str | torch.device" = "cpu") -> InceptionI3d:
     """``i3d_pretrained_400.pt`` (or any state dict in its key layout) -> eval-mode InceptionI3d."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    from slvg_bench.safe_load import torch_load
+
+    state = torch_load(path, "I3D state dict")
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{path}: expected a plain state dict of tensors (the i3d_pretrained_400.pt layout)")
     model = InceptionI3d(400, in_channels=3)
@@ -75,8 +77,18 @@ class TorchScriptI3D:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, the file is TorchScript
                 self.module = torch.jit.load(str(path), map_location=device).eval()
-        except (RuntimeError, ValueError) as e:
-            raise CheckpointError(f"{path} is not a TorchScript module (expected StyleGAN-V's i3d_torchscript.pt): {e}") from e
+        except Exception as e:  # RuntimeError, ValueError, EOFError (empty file), zip errors
+            from slvg_bench.safe_load import load_error_reason
+
+            first = (str(e).strip().splitlines() or [""])[0]
+            if "constants.pkl" in first or "code/" in first:
+                reason = "it is a torch file without TorchScript code (a plain checkpoint or state dict)"
+            elif isinstance(e, EOFError) or not first or "PytorchStreamReader" in first or "zip" in first:
+                reason = load_error_reason(e, path)
+            else:
+                reason = first
+            raise CheckpointError(f"{path} is not a TorchScript module (expected StyleGAN-V's i3d_torchscript.pt): "
+                                  f"{reason}") from e
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         out = self.module(x=x, rescale=False, resize=False, return_features=True)

@@ -102,7 +102,9 @@ def build_lpips(
     model = _quiet_lpips(net)
     if not random_backbone:
         path = Path(backbone_path) if backbone_path is not None else weights.require(BACKBONE_WEIGHTS[net])
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        from slvg_bench.safe_load import torch_load
+
+        state = torch_load(path, f"LPIPS {net} backbone")
         load_backbone(model, state, str(path))
     return model.eval().requires_grad_(False).to(device)
 

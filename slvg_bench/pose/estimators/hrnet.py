@@ -266,13 +266,9 @@ def load_mmpose_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"HRNet checkpoint {str(path)!r} does not exist")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001  (pickle errors come in many types)
-        raise CheckpointError(
-            f"cannot read {str(path)!r} as a weights-only torch checkpoint ({type(e).__name__}: {e}); "
-            "if it stores Python objects besides tensors, re-save just its 'state_dict'"
-        ) from e
+    from slvg_bench.safe_load import torch_load
+
+    obj = torch_load(path, "HRNet checkpoint")
     state = None
     if isinstance(obj, dict):
         state = obj.get("state_dict", obj if all(isinstance(v, torch.Tensor) for v in obj.values()) else None)

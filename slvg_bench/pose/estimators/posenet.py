@@ -100,14 +100,18 @@ class PoseNet(nn.Module):
 
 def load_posenet(path: str | Path) -> tuple[PoseNet, dict]:
     """Build a PoseNet from a checkpoint written by ``slvg-bench pose train`` (weights_only)."""
+    from slvg_bench.safe_load import torch_load
+
     path = Path(path)
+    ckpt = torch_load(path, "PoseNet checkpoint")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
         cfg = PoseNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["config"].items()})
         model = PoseNet(cfg)
         model.load_state_dict(ckpt["state_dict"], strict=True)
-    except (OSError, KeyError, TypeError, RuntimeError, ValueError, pickle.UnpicklingError) as e:
-        raise CheckpointError(f"{str(path)!r} is not a PoseNet checkpoint written by `slvg-bench pose train`: {e}") from e
+    except (OSError, KeyError, TypeError, AttributeError, RuntimeError, ValueError, pickle.UnpicklingError) as e:
+        what = f"missing key {e}" if isinstance(e, KeyError) else " ".join(str(e).split())[:300]
+        raise CheckpointError(f"{str(path)!r} is not a PoseNet checkpoint written by `slvg-bench pose train`: "
+                              f"{what}") from e
     return model, ckpt.get("meta", {})
 
 
