@@ -36,15 +36,21 @@ VARIANTS: dict[str, tuple[str, bool, bool]] = {
     "full": ("pfm", True, True),
 }
 POSE_SOURCES = ("estimator", "keypoints")
+ENCODER_STEMS = ("conv", "conv-norm-relu")
 
 
 @dataclass
 class EncoderParams:
-    """E_I and the generator widths (TPSMM inpainting-network layout)."""
+    """E_I and the generator widths (TPSMM inpainting-network layout).
+
+    ``stem``: ``conv`` (the paper's initial 7×7 convolution, no normalisation: the finest features keep
+    absolute colours) or ``conv-norm-relu`` (TPSMM's first block; see :class:`pgmm.generator.ImageEncoder`).
+    """
 
     block_expansion: int = 64
     max_features: int = 512
     num_down_blocks: int = 3
+    stem: str = "conv"
 
 
 @dataclass
@@ -117,6 +123,9 @@ class PGMMLossConfig:
     perceptual_seed: int = 0
     pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
     ssim: float = 0.0  # weight of 1 − SSIM (0: off)
+    motion_weight: float = 0.0  # pixel terms weigh moving pixels 1 + α (0: plain L1; see appearance_loss)
+    blur_warp: float = 0.0  # weight of the blurred-frame warp loss of the flow (0: off; not in the official recipe)
+    blur_warp_sigmas: tuple = (2.0, 4.0, 8.0, 16.0)  # its Gaussian σ in pixels of the model's frames
     transform: TransformParams = field(default_factory=TransformParams)
 
 
@@ -158,6 +167,8 @@ def validate(cfg: PGMMConfig) -> PGMMConfig:
     """Check a resolved config; raises :class:`UsageError` with one clear line."""
     m = cfg.model
     fusion, _, _ = variant_switches(m)
+    if m.encoder.stem not in ENCODER_STEMS:
+        raise UsageError(f"pgmm: model.encoder.stem must be one of {', '.join(ENCODER_STEMS)}, got {m.encoder.stem!r}")
     if m.encoder.num_down_blocks != 3:
         raise UsageError(f"pgmm: encoder.num_down_blocks must be 3 (4 generator scales), got {m.encoder.num_down_blocks}")
     if len(m.image_size) != 2:

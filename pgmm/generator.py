@@ -23,17 +23,38 @@ from torch import nn
 
 from baselines.common.blocks import DownBlock2d, ResBlock2d, SameBlock2d, UpBlock2d
 from baselines.common.warping import TPSMM_ALIGN_CORNERS, resize_map, warp_with_flow
+from pgmm.config import ENCODER_STEMS
 from pgmm.modules import CoarseMotionModule, PoseAddition, PoseFusionModule
 
 
+class ConvStem(nn.Module):
+    """The paper's "initial 7×7 convolutional layer" alone (key ``conv``, as :class:`SameBlock2d`'s)."""
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__()
+        self.conv = nn.Conv2d(in_features, out_features, kernel_size=(7, 7), padding=(3, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
+
+
 class ImageEncoder(nn.Module):
-    """E_I: 7×7 conv + IN + ReLU (stride 1; the paper's "stride 3" would not leave the
-    resolutions its decoder needs), then ``num_down_blocks`` × (3×3 conv, IN, ReLU, 2×2 avg-pool)."""
+    """E_I: a 7×7 stem (stride 1; the paper's "stride 3" would not leave the resolutions its decoder
+    needs), then ``num_down_blocks`` × (3×3 conv, IN, ReLU, 2×2 avg-pool).
+
+    ``stem``: ``conv`` — the paper's "initial 7×7 convolutional layer" (no normalisation: the finest
+    features, which the generator's last scale reads, keep the frame's absolute colours), or
+    ``conv-norm-relu`` — TPSMM's first block (conv, InstanceNorm, ReLU), under which each channel is
+    z-scored over the frame and the generator must infer colours from context.
+    """
 
     def __init__(self, num_channels: int = 3, block_expansion: int = 64, max_features: int = 512,
-                 num_down_blocks: int = 3):
+                 num_down_blocks: int = 3, stem: str = "conv"):
         super().__init__()
-        self.first = SameBlock2d(num_channels, block_expansion, kernel_size=(7, 7), padding=(3, 3), norm="instance")
+        if stem not in ENCODER_STEMS:
+            raise ValueError(f"ImageEncoder: stem must be one of {', '.join(ENCODER_STEMS)}, got {stem!r}")
+        self.first = (ConvStem(num_channels, block_expansion) if stem == "conv" else
+                      SameBlock2d(num_channels, block_expansion, kernel_size=(7, 7), padding=(3, 3), norm="instance"))
         self.down_blocks = nn.ModuleList(
             DownBlock2d(min(max_features, block_expansion * 2**i), min(max_features, block_expansion * 2 ** (i + 1)),
                         (3, 3), (1, 1), norm="instance")

@@ -45,7 +45,7 @@ class PGMM(nn.Module):
             scale_factor=dm.scale_factor, bg=cfg.bg, multi_mask=True, kp_variance=dm.kp_variance, heads=False)
         self.bg_predictor = BGMotionPredictor(cfg.num_channels) if cfg.bg else None
         e = cfg.encoder
-        self.encoder = ImageEncoder(cfg.num_channels, e.block_expansion, e.max_features, e.num_down_blocks)
+        self.encoder = ImageEncoder(cfg.num_channels, e.block_expansion, e.max_features, e.num_down_blocks, e.stem)
         n = e.num_down_blocks + 1
         h, w = (int(v) for v in cfg.image_size)
         self.subset = layout.subset(cfg.pose.subset)

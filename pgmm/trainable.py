@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from baselines.common.appearance_loss import AppearanceLoss
+from baselines.common.appearance_loss import AppearanceLoss, blurred_warp_loss
 from baselines.common.random_tps import RandomTPS
 from baselines.tpsmm.losses import background_loss, dropout_schedule, equivariance_loss
 from baselines.tpsmm.trainable import clip_motion_gradients
@@ -86,7 +86,7 @@ class PGMMTrainingModel(PGMM):
         out = self.generate(src["encoder_maps"], motion, pose, source=source)
         prediction = out["prediction"]
 
-        losses = dict(self.appearance(prediction, driving))
+        losses = dict(self.appearance(prediction, driving, source))
         if cfg.equivariance_value != 0:
             t = cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,
@@ -99,6 +99,9 @@ class PGMMTrainingModel(PGMM):
         if cfg.warp_loss != 0:
             losses["warp_loss"] = cmm_warp_loss(src["encoder_maps"], driving_maps, motion["flows"],
                                                 motion["occlusions"], cfg.warp_loss)
+        if cfg.blur_warp != 0:
+            losses["blur_warp"] = blurred_warp_loss(source, driving, motion["flows"][-1], cfg.blur_warp_sigmas,
+                                                    cfg.blur_warp)
         if self.bg_active() and cfg.bg != 0:
             losses["bg"] = background_loss(bg_param, self.bg_predictor(driving, source), cfg.bg)
         if self.use_pose_distance and cfg.pose_distance != 0:

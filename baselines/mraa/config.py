@@ -127,6 +127,7 @@ class MRAALossConfig:
     perceptual_seed: int = 0
     pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
     ssim: float = 0.0  # weight of 1 − SSIM (0: off)
+    motion_weight: float = 0.0  # pixel terms weigh moving pixels 1 + α (0: plain L1; see appearance_loss)
     transform: TransformParams = field(default_factory=TransformParams)
 
 

@@ -66,7 +66,7 @@ class MRAATrainingModel(MRAA):
         bg_params = self.bg_predictor(source, driving)
         prediction = self.generator(source, driving_params, source_params, bg_params)["prediction"]
 
-        losses = dict(self.appearance(prediction, driving))
+        losses = dict(self.appearance(prediction, driving, source))
         if loss_cfg.equivariance_shift != 0 or loss_cfg.equivariance_affine != 0:
             t = loss_cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,

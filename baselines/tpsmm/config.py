@@ -82,6 +82,9 @@ class TPSMMLossConfig:
     perceptual_seed: int = 0
     pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
     ssim: float = 0.0  # weight of 1 − SSIM (0: off)
+    motion_weight: float = 0.0  # pixel terms weigh moving pixels 1 + α (0: plain L1; see appearance_loss)
+    blur_warp: float = 0.0  # weight of the blurred-frame warp loss of the flow (0: off; not in the official recipe)
+    blur_warp_sigmas: tuple = (2.0, 4.0, 8.0, 16.0)  # its Gaussian σ in pixels of the model's frames
     transform: TransformParams = field(default_factory=TransformParams)
 
 

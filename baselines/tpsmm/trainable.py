@@ -26,7 +26,7 @@ from typing import Optional
 import torch
 
 from baselines.common.frames import resize_frames
-from baselines.common.appearance_loss import AppearanceLoss
+from baselines.common.appearance_loss import AppearanceLoss, blurred_warp_loss
 from baselines.common.random_tps import RandomTPS
 from baselines.tpsmm.config import TPSMMConfig, validate
 from baselines.tpsmm.losses import (
@@ -99,13 +99,16 @@ class TPSMMTrainingModel(TPSMM):
                             dropout_p=dropout_p, warped_maps=loss_cfg.warp_loss != 0)
         prediction = out["prediction"]
 
-        losses = dict(self.appearance(prediction, driving))
+        losses = dict(self.appearance(prediction, driving, source))
         if loss_cfg.equivariance_value != 0:
             t = loss_cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,
                                          kernel="tpsmm", device=driving.device, dtype=driving.dtype)
             losses["equivariance_value"], _, _ = equivariance_loss(
                 self.kp_detector, driving, kp_driving, transform, loss_cfg.equivariance_value)
+        if loss_cfg.blur_warp != 0:
+            losses["blur_warp"] = blurred_warp_loss(source, driving, out["dense_motion"]["deformation"],
+                                                    loss_cfg.blur_warp_sigmas, loss_cfg.blur_warp)
         if loss_cfg.warp_loss != 0:
             encode = self.inpainting_network.get_encode(driving, out["occlusion_map"])
             losses["warp_loss"] = warp_loss(encode, out["warped_encoder_maps"], loss_cfg.warp_loss)

@@ -110,3 +110,28 @@ def test_default_precision_is_fp32_and_paper_configs_augment_like_tpsmm():
     assert (aug.time_flip, aug.horizontal_flip, tuple(aug.jitter)) == (0.5, 0.5, (0.1, 0.1, 0.1, 0.1))
     assert cfg.train.amp is False and cfg.model.output_blend and cfg.model.pose.resize_antialias
     assert cfg.schedule.clip_cmm_heads
+
+
+def test_paper_stem_is_the_plain_convolution():
+    """stem 'conv': E_I's finest features are a linear filter of the frame, so absolute colours reach
+    the generator's last scale (TPSMM's conv-IN-ReLU stem z-scores every channel over the frame)."""
+    import torch.nn.functional as F
+
+    from pgmm.generator import ImageEncoder
+
+    torch.manual_seed(0)
+    x, y = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    enc = ImageEncoder(3, 8, 32, 3, stem="conv")
+    with torch.no_grad():
+        want = F.conv2d(x - y, enc.first.conv.weight, padding=3)
+        torch.testing.assert_close(enc(x)[0] - enc(y)[0], want, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(enc(x + 0.2)[0] - enc(x)[0],
+                                   F.conv2d(torch.full_like(x, 0.2), enc.first.conv.weight, padding=3),
+                                   atol=1e-5, rtol=1e-5)  # a brighter frame gives other features
+    assert set(build(tiny("+pfm"), estimator=tiny_estimator()).state_dict()) >= {"encoder.first.conv.weight"}
+    assert "encoder.first.norm.weight" not in build(tiny("+pfm"), estimator=tiny_estimator()).state_dict()
+    tpsmm_stem = build(tiny("+pfm", encoder={**TINY["model"]["encoder"], "stem": "conv-norm-relu"}),
+                       estimator=tiny_estimator())
+    assert "encoder.first.norm.weight" in tpsmm_stem.state_dict()
+    with pytest.raises(Exception, match="stem"):
+        build(tiny("+pfm", encoder={**TINY["model"]["encoder"], "stem": "bn"}))
