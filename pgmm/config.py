@@ -126,6 +126,9 @@ class PGMMLossConfig:
     motion_weight: float = 0.0  # pixel terms weigh moving pixels 1 + α (0: plain L1; see appearance_loss)
     blur_warp: float = 0.0  # weight of the blurred-frame warp loss of the flow (0: off; not in the official recipe)
     blur_warp_sigmas: tuple = (2.0, 4.0, 8.0, 16.0)  # its Gaussian σ in pixels of the model's frames
+    # weight of mean(O) of the output blend (0: off; not in the paper): where G adds nothing the warped
+    # source is preferred, so G's colour errors on unseen signers do not leak into still pixels
+    occlusion_sparsity: float = 0.0
     transform: TransformParams = field(default_factory=TransformParams)
 
 

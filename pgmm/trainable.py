@@ -99,6 +99,8 @@ class PGMMTrainingModel(PGMM):
         if cfg.warp_loss != 0:
             losses["warp_loss"] = cmm_warp_loss(src["encoder_maps"], driving_maps, motion["flows"],
                                                 motion["occlusions"], cfg.warp_loss)
+        if cfg.occlusion_sparsity != 0 and self.model_config.output_blend:
+            losses["occlusion_sparsity"] = cfg.occlusion_sparsity * motion["occlusions"][-1].float().mean()
         if cfg.blur_warp != 0:
             losses["blur_warp"] = blurred_warp_loss(source, driving, motion["flows"][-1], cfg.blur_warp_sigmas,
                                                     cfg.blur_warp)

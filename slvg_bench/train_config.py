@@ -61,3 +61,4 @@ class TrainConfig:
     augment: PairAugmentConfig = field(default_factory=PairAugmentConfig)  # see slvg_bench.data.pair_augment
     max_frame_gap: Optional[int] = None  # source/driving at most this many frames apart (None: anywhere, as FOMM)
     max_frame_gap_epochs: Optional[int] = None  # the gap limit holds for this many epochs (None: always)
+    init_from: Optional[str] = None  # fine-tune: start from this checkpoint's model weights (same method/architecture)

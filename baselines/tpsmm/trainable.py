@@ -106,6 +106,8 @@ class TPSMMTrainingModel(TPSMM):
                                          kernel="tpsmm", device=driving.device, dtype=driving.dtype)
             losses["equivariance_value"], _, _ = equivariance_loss(
                 self.kp_detector, driving, kp_driving, transform, loss_cfg.equivariance_value)
+        if loss_cfg.occlusion_sparsity != 0:  # occlusion_map is visibility: the blend takes G where it is low
+            losses["occlusion_sparsity"] = loss_cfg.occlusion_sparsity * (1 - out["occlusion_map"][-1].float()).mean()
         if loss_cfg.blur_warp != 0:
             losses["blur_warp"] = blurred_warp_loss(source, driving, out["dense_motion"]["deformation"],
                                                     loss_cfg.blur_warp_sigmas, loss_cfg.blur_warp)

@@ -104,6 +104,33 @@ def available_presets(spec: MethodSpec, dataset: str) -> list[str]:
     return sorted(p.stem[len(prefix):] for p in folder.glob(f"{dataset}-*.yaml") if p.stem[len(prefix):])
 
 
+EXTENDS = "extends"  # top-level key of a preset file: the preset it is layered on (a fine-tuning stage, ...)
+
+
+def preset_layers(preset_file: Path, folder: Path, dataset: str, seen: tuple = ()) -> list[Path]:
+    """``preset_file`` preceded by the presets it ``extends`` (``extends: NAME`` = ``<dataset>-NAME.yaml``)."""
+    from slvg_bench.config import read_yaml
+
+    if preset_file in seen:
+        raise UsageError(f"preset {preset_file.name}: 'extends' forms a cycle ({' -> '.join(p.name for p in seen)})")
+    base = (read_yaml(preset_file) or {}).get(EXTENDS)
+    if base is None:
+        return [preset_file]
+    base_file = folder / f"{dataset}-{base}.yaml"
+    if not base_file.is_file():
+        raise UsageError(f"preset {preset_file.name}: extends {base!r}, but {base_file} does not exist")
+    return preset_layers(base_file, folder, dataset, seen + (preset_file,)) + [preset_file]
+
+
+def read_layer(path: Path) -> dict:
+    """A config layer from YAML, without the ``extends`` key (it names files, not config)."""
+    from slvg_bench.config import read_yaml
+
+    data = dict(read_yaml(path) or {})
+    data.pop(EXTENDS, None)
+    return data
+
+
 def resolve_config(
     method: str,
     dataset: str,
@@ -135,7 +162,7 @@ def resolve_config(
                 + (f"available presets: {', '.join(found)}" if found else "this method has no presets for it")
                 + where
             )
-        layers.append(preset_file)
+        layers.extend(preset_layers(preset_file, folder, dataset))
     if config_file is not None:
         if not Path(config_file).is_file():
             raise UsageError(f"--config file {str(config_file)!r} does not exist")
@@ -145,7 +172,7 @@ def resolve_config(
         if max_steps < 1:
             raise UsageError(f"--max-steps must be >= 1, got {max_steps}")
         overrides.append(f"train.max_steps={int(max_steps)}")
-    config = load_config(cls, *layers, overrides=overrides)
+    config = load_config(cls, *(read_layer(p) for p in layers), overrides=overrides)
     check_train_config(config.train)
     return ResolvedConfig(method=method, dataset=dataset, preset=preset, config=config, layers=layers)
 

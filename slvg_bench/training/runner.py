@@ -57,6 +57,38 @@ def train(
                           progress=progress, tensorboard=tensorboard)
 
 
+def resolve_init_from(value: str, method: str, dataset: str) -> str:
+    """``train.init_from``: a checkpoint path, or ``preset:NAME`` = the checkpoint ``slvg-bench train -m METHOD
+    -d DATASET --preset NAME`` left in its default folder (how a committed fine-tuning preset names its start)."""
+    if value.startswith("preset:"):
+        from slvg_bench.training.checkpoint import find_trained_checkpoint
+
+        return str(find_trained_checkpoint(method, dataset, value[len("preset:"):]))
+    return value
+
+
+def init_model_from(model, checkpoint: str, method: str) -> str:
+    """Load ``checkpoint``'s model weights into ``model`` (``train.init_from``: fine-tuning); strict, so a
+    checkpoint of another method or architecture fails naming the keys. Returns the checkpoint's sha256."""
+    from slvg_bench.errors import CheckpointError
+    from slvg_bench.safe_load import torch_load
+    from slvg_bench.weights import sha256_file
+
+    ckpt = torch_load(checkpoint, "train.init_from checkpoint")
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise CheckpointError(f"train.init_from {checkpoint!r} is not a slvg-bench training checkpoint (no 'model')")
+    if ckpt.get("method") not in (None, method):
+        raise CheckpointError(f"train.init_from {checkpoint!r} holds a {ckpt.get('method')} model, not {method}")
+    state = {k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()}
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0]
+        raise CheckpointError(f"train.init_from {checkpoint!r} does not fit this config's {method} model: "
+                              f"{first} (same architecture settings needed)") from e
+    return sha256_file(checkpoint)
+
+
 def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = False, device=None,
                    data_root=None, progress: bool = True, tensorboard: Optional[bool] = None):
     """:func:`train` for an already resolved config."""
@@ -86,6 +118,8 @@ def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = Fal
             data = load()
         ckpt_io.seed_everything(tc.seed)  # identical initial weights in every process and every run
         model = trainable_spec(resolved.method).build(resolved.config)
+        if tc.init_from and not (resume and (out / ckpt_io.LATEST).is_file()):
+            init_model_from(model, resolve_init_from(tc.init_from, resolved.method, resolved.dataset), resolved.method)
         trainer = Trainer(model, data, resolved.config, method=resolved.method, out_dir=out, ctx=ctx,
                           dataset_name=resolved.dataset, preset=resolved.preset, progress=progress,
                           tensorboard=tensorboard)

@@ -135,3 +135,17 @@ def test_paper_stem_is_the_plain_convolution():
     assert "encoder.first.norm.weight" in tpsmm_stem.state_dict()
     with pytest.raises(Exception, match="stem"):
         build(tiny("+pfm", encoder={**TINY["model"]["encoder"], "stem": "bn"}))
+
+
+def test_occlusion_sparsity_is_the_mean_of_the_finest_blend_occlusion():
+    over = {**TINY, "model": {**TINY["model"], "variant": "+pfm"}, "loss": {**TINY.get("loss", {}),
+                                                                            "occlusion_sparsity": 3.0}}
+    cfg = load_config(PGMMConfig, over)
+    model = build(cfg, estimator=tiny_estimator())
+    torch.manual_seed(0)
+    _, losses = model(batch())
+    assert "occlusion_sparsity" in losses and 0 < float(losses["occlusion_sparsity"]) <= 3.0
+    losses["occlusion_sparsity"].backward()
+    assert model.generator.cmm[-1].mask.weight.grad.abs().sum() > 0  # it reaches the finest Conv-Mask
+    off = build(tiny("+pfm"), estimator=tiny_estimator())
+    assert "occlusion_sparsity" not in off(batch())[1]

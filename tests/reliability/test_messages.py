@@ -194,7 +194,9 @@ def test_sigint_to_a_running_evaluate_process(tmp_path):
     p = subprocess.Popen([sys.executable, "-m", "slvg_bench", "evaluate", "--pred", pred, "--target", target,
                           "--metrics", "l1,ssim,tcd", "--out", tmp_path / "r.parquet", "--no-progress"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+                         env={**os.environ, "OMP_NUM_THREADS": "1"},
+                         # a test run started in the background inherits SIGINT ignored; Python then keeps it so
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline and not (tmp_path / "r.parquet.shards").exists():
         time.sleep(0.2)

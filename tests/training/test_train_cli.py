@@ -95,3 +95,23 @@ def test_train_on_the_real_pair_dataset_resumes_exactly(toy_method, tmp_path, ca
     a, b = read_checkpoint(tmp_path / "full" / FINAL), read_checkpoint(tmp_path / "part" / FINAL)
     assert a["step"] == b["step"] == 4 and a["dataset"] == "synthsign"
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+
+
+def test_init_from_starts_from_another_run_and_refuses_a_foreign_checkpoint(toy, tmp_path, capsys):
+    first = tmp_path / "first"
+    code, _, err = run(capsys, "train", "-m", "toy", "-d", "toyset", "--max-steps", "3", "--no-progress",
+                       "--device", "cpu", "--out", str(first))
+    assert code == 0, err
+    start = read_checkpoint(first / FINAL)["model"]
+    tuned = tmp_path / "tuned"
+    code, _, err = run(capsys, "train", "-m", "toy", "-d", "toyset", "--max-steps", "1", "--no-progress",
+                       "--device", "cpu", "--out", str(tuned), "--set", f"train.init_from={first / FINAL}",
+                       "--set", "train.lr=0")
+    assert code == 0, err
+    after = read_checkpoint(tuned / FINAL)["model"]
+    for k, v in start.items():  # lr 0: one step leaves the initial weights, which are the first run's
+        torch.testing.assert_close(after[k], v)
+    code, _, err = run(capsys, "train", "-m", "toy", "-d", "toyset", "--max-steps", "1", "--no-progress",
+                       "--device", "cpu", "--out", str(tmp_path / "bad"), "--set", "channels=5",
+                       "--set", f"train.init_from={first / FINAL}")
+    assert code == 1 and "does not fit" in err and "Traceback" not in err
