@@ -145,17 +145,21 @@ register(WeightSpec(
 register(WeightSpec(
     id="corrnet.synthsign-slvg",
     filename="corrnet_synthsign.pt",
+    packaged="corrnet_synthsign.pt",
+    sha256="ea5dfdd81d193119c3965b0d0e3da58279a53d1c3c65d25e16a1289ad9b0a7b9",
+    size_bytes=5460736,
     license="MIT (trained by slvg-bench on its synthetic synthsign data)",
     origin="CorrNet architecture at a quarter width (ResNet-18 16/32/64/128, 2x2 pooled frame features, temporal "
            "conv and BiLSTM 128) trained here on synthsign's eight train identities plus 24 extra training "
            "signers (its own medium render at 64 px), 11 joint epochs with frame-level CE and point regression, "
-           "then 10 epochs of the temporal layers on frozen features; input 64 -> crop 56, 12.5 fps, minus the "
-           "temporal median. Measured: 8.0 % WER on the synthsign test split's real videos (74.0 % with shuffled "
-           "frames), 18.4 min of training on 2 CPU cores (docs/wer.md); carries its gloss "
-           "dictionary and input path",
+           "then 10 epochs of the temporal layers on frozen features, with 24 still clips per epoch (one frame "
+           "repeated, no glosses: a still video reads as nothing); input 64 -> crop 56, 12.5 fps, minus the "
+           "temporal median. 18.2 min of training on 2 CPU cores (2110 CPU-s), after 98 s rendering its training copy; dev WER 9.6 % (docs/wer.md); "
+           "carries its gloss dictionary and input path",
     used_by=("wer",),
     produced_by="slvg-bench recognizer train --dataset synthsign",
-    notes="CPU training is not bit-reproducible across machines, so no fixed checksum",
+    notes="the shipped copy's checksum is fixed; CPU training is not bit-reproducible across machines, so a "
+          "retrain (installed into the cache, where it takes precedence) has its own",
 ))
 
 # --- DynaST (baselines/dynast) ---
@@ -226,4 +230,25 @@ register(WeightSpec(
     origin="small heatmap network trained by slvg-bench on synthsign's exact keypoints",
     used_by=("posenet-synthsign", "pgmm"),
     produced_by="slvg-bench pose train --dataset synthsign",
+))
+
+# --- models trained here on synthsign and shipped inside the package (slvg_bench/shipped/) -----------
+register(WeightSpec(
+    id="pgmm.synthsign",
+    filename="pgmm-synthsign.pt",
+    packaged="pgmm-synthsign.pt",
+    sha256="8a7edfb21ca538d1a9ca22ba0d8051b1b7d387b8a2dd910d942bd9d570bb6480",
+    size_bytes=12951169,
+    license="MIT (trained by slvg-bench on its synthetic synthsign data)",
+    origin="PGMM (+pfm: CMM + PFM at the two coarsest scales) at 128x128, K = 10, 6.4M parameters, trained here "
+           "on synthsign's train split: presets `cpu` (3740 steps, 11 epochs, ~50 min on 2 CPU cores, bf16 autocast) "
+           "then `cpu-ft` (1020 steps, occlusion sparsity 10, ~11 min); stored in float16 (`slvg-bench weights "
+           "pack`). Dev split: L1 0.0208 / SSIM 0.888 vs static 0.0218 / 0.877 (docs/methods/pgmm.md)",
+    used_by=("pgmm",),
+    produced_by="slvg-bench train -m pgmm -d synthsign --preset cpu && "
+                "slvg-bench train -m pgmm -d synthsign --preset cpu-ft && "
+                "slvg-bench weights pack $SLVG_BENCH_HOME/training/pgmm/synthsign-cpu-ft/final.pt pgmm-synthsign.pt",
+    notes="code commit 036c9b34 (plus the uncommitted cpu-ft options, committed right after); CPU training is not "
+          "bit-reproducible across machines, so a retrain differs in its last digits and its checksum",
+    extra={"method": "pgmm", "dataset": "synthsign", "preset": "cpu-ft"},
 ))
