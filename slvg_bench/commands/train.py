@@ -41,12 +41,16 @@ def train(method, dataset, preset, config_file, overrides, max_steps, resume, de
     from slvg_bench.training.runner import train_resolved
 
     from slvg_bench.data.registry import DATASETS
+    from slvg_bench.errors import UsageError
     from slvg_bench.methods import METHODS
 
     METHODS.check(method)
-    DATASETS.check(dataset)  # an unknown dataset is named as such, not blamed on the preset
-    resolved = resolve_config(method, dataset, preset=preset, config_file=config_file, overrides=overrides,
-                              max_steps=max_steps)
+    try:
+        resolved = resolve_config(method, dataset, preset=preset, config_file=config_file, overrides=overrides,
+                                  max_steps=max_steps)
+    except UsageError:
+        DATASETS.check(dataset)  # an unknown dataset is named as such, not blamed on the preset
+        raise
     if print_config:
         click.echo(yaml.safe_dump(to_dict(resolved.config), sort_keys=False), nl=False)
         return

@@ -61,7 +61,8 @@ def test_relative_and_avd_modes(checkpoint):
     std = anim.animate(source, source[None].expand(3, -1, -1, -1), mode="standard")
     with torch.no_grad():
         no_bg = anim.model.generate(source[None], *[anim.model.kp_detector(source[None])] * 2, None)["prediction"]
-    assert torch.allclose(rel, no_bg.expand(3, -1, -1, -1), atol=1e-5)
+    # 1e-4: oneDNN picks its fp32 convolution kernels by batch size (3 frames vs 1): 1.8e-5 measured on an AVX-512 CPU
+    assert torch.allclose(rel, no_bg.expand(3, -1, -1, -1), atol=1e-4)
     assert std.shape == rel.shape
     avd = anim.animate(source, smooth_frames(2, seed=3), mode="avd")
     assert avd.shape == (2, 3, 64, 64)

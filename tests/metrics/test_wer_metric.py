@@ -110,9 +110,10 @@ def test_evaluate_cli_with_glosses_csv_and_missing_reference(folders):
     assert r.exit_code != 0  # a requested figure that could not be computed is an error, not a 0
 
 
-def test_wer_unavailable_without_checkpoint_names_the_fix(folders):
+def test_wer_unavailable_without_checkpoint_names_the_fix(folders, monkeypatch, tmp_path):
     from slvg_bench.evaluate import EvaluateConfig, evaluate
 
+    monkeypatch.setattr(weights, "SHIPPED_DIR", tmp_path / "no-shipped-files")  # as if the package had none
     root, _, _ = folders
     assert weights.status("corrnet.synthsign-slvg") == "missing"
     cfg = EvaluateConfig(pred=str(root / "pred"), target=str(root / "target"), metrics=("wer",), dataset="synthsign",

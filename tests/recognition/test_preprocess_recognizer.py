@@ -88,6 +88,9 @@ def test_from_checkpoint_reads_embedded_dictionary_and_input(tmp_path):
     ("corrnet-phoenix2014t", "slvg-bench weights add corrnet.phoenix2014t-official"),
     ("corrnet-csl-daily", "slvg-bench weights add corrnet.csl-daily-official"),
 ])
-def test_missing_weights_say_how_to_get_them(name, fix):
+def test_missing_weights_say_how_to_get_them(name, fix, monkeypatch, tmp_path):
+    from slvg_bench import weights
+
+    monkeypatch.setattr(weights, "SHIPPED_DIR", tmp_path / "no-shipped-files")  # corrnet-synthsign ships
     with pytest.raises(WeightsUnavailableError, match=fix):
         load_recognizer(name)

@@ -21,5 +21,8 @@ def toy_method(monkeypatch, tmp_path):
 @pytest.fixture
 def toy(toy_method, monkeypatch):
     """'toy' method plus the in-memory dataset 'toyset' (RNG-hungry, for the exactness tests)."""
+    from slvg_bench.data.registry import DATASETS
+
     monkeypatch.setattr(runner, "load_pair_dataset", toys.load_pair_dataset)
+    monkeypatch.setitem(DATASETS._objects, "toyset", object())  # known to the CLI's dataset check
     return toy_method
