@@ -29,13 +29,10 @@ def pack_checkpoint(src: str | Path, dst: str | Path, dtype: str = "float16") ->
 
     if dtype not in DTYPES:
         raise UsageError(f"pack: dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    from slvg_bench.safe_load import torch_load
+
     src = Path(src)
-    if not src.is_file():
-        raise CheckpointError(f"pack: checkpoint {str(src)!r} does not exist")
-    try:
-        ckpt = torch.load(src, map_location="cpu", weights_only=True)
-    except Exception as e:  # pickle/zip errors come in many types
-        raise CheckpointError(f"pack: cannot read {str(src)!r} with weights_only=True: {e}") from e
+    ckpt = torch_load(src, "pack: checkpoint")
     if not isinstance(ckpt, dict) or not {"method", "config", "model"} <= set(ckpt):
         raise CheckpointError(f"pack: {str(src)!r} is not a slvg-bench training checkpoint "
                               "(expected the keys method, config, model)")
