@@ -81,3 +81,21 @@ def check_text_file(path: str | Path, option: str) -> Path:
         raise UsageError(f"{option} {str(path)!r} is not UTF-8 text (byte 0x{data[e.start]:02x} on line {line}); "
                          f"save it as UTF-8") from e
     return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temp file in the same folder and a rename, so a reader
+    never sees half a file; an OS error becomes one :class:`~slvg_bench.errors.OutputError` naming ``path``."""
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise output_error(path, e) from e
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)

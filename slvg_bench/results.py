@@ -398,25 +398,11 @@ def write_aggregate(entries: list[AggregateRow], summary: dict, provenance: dict
     cols = ["name", "metric", "column", "reducer", "primary", "value", "direction", "n_videos", "n_frames",
             "n_missing", "reason", "version"]
     table = pd.DataFrame([{k: r[k] for k in cols} for r in recs], columns=cols)
-    from slvg_bench.errors import output_error
+    from slvg_bench.outputs import write_text_atomic
 
-    for path, text in [
-        (csv_path, table.to_csv(index=False)),
-        (json_path, json.dumps({"aggregate": [_json_safe(r) for r in recs], "summary": summary,
-                                "provenance": provenance}, indent=2, default=str, ensure_ascii=False)),
-    ]:
-        tmp = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except OSError as e:
-            raise output_error(path, e) from e
-        finally:
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+    write_text_atomic(csv_path, table.to_csv(index=False))
+    write_text_atomic(json_path, json.dumps({"aggregate": [_json_safe(r) for r in recs], "summary": summary,
+                                             "provenance": provenance}, indent=2, default=str, ensure_ascii=False))
 
 
 def _json_safe(obj):

@@ -67,12 +67,11 @@ def resolve_init_from(value: str, method: str, dataset: str) -> str:
     return value
 
 
-def init_model_from(model, checkpoint: str, method: str) -> str:
+def init_model_from(model, checkpoint: str, method: str) -> None:
     """Load ``checkpoint``'s model weights into ``model`` (``train.init_from``: fine-tuning); strict, so a
-    checkpoint of another method or architecture fails naming the keys. Returns the checkpoint's sha256."""
+    checkpoint of another method or architecture fails naming the keys."""
     from slvg_bench.errors import CheckpointError
     from slvg_bench.safe_load import torch_load
-    from slvg_bench.weights import sha256_file
 
     ckpt = torch_load(checkpoint, "train.init_from checkpoint")
     if not isinstance(ckpt, dict) or "model" not in ckpt:
@@ -86,7 +85,6 @@ def init_model_from(model, checkpoint: str, method: str) -> str:
         first = str(e).strip().splitlines()[0]
         raise CheckpointError(f"train.init_from {checkpoint!r} does not fit this config's {method} model: "
                               f"{first} (same architecture settings needed)") from e
-    return sha256_file(checkpoint)
 
 
 def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = False, device=None,
