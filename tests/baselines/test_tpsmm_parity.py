@@ -1,8 +1,9 @@
 """Parity with the official TPSMM code (fixtures in ../shared/fixtures/tpsmm, produced by the official modules).
 
 The fixture checkpoint (official top-level layout) goes through our converter and loads strictly; every
-stored intermediate and output is reproduced in float32 on the CPU to ``ATOL`` (measured: bit-identical
-on the machine the fixtures were made on), and the float64 re-run to ``ATOL64``.
+stored intermediate and output is reproduced in float32 on the CPU to the fixture's per-key tolerance
+(tolerances.json, ten times the official code's own float32-vs-float64 deviation; ``ATOL`` for keys it does
+not list), and the float64 re-run to ``ATOL64``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,18 @@ def fx():
     return load_parity_fixture("tpsmm", load_official)
 
 
-def close(got, ref, key, atol=ATOL):
+FLOAT32_ATOL: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _float32_tolerances(fx):
+    FLOAT32_ATOL.update(fx["atol"])
+
+
+def close(got, ref, key, atol=None):
+    """``got`` equals ``ref[key]`` within ``atol`` (default: the fixture's float32 tolerance of ``key``)."""
+    if atol is None:
+        atol = FLOAT32_ATOL.get(key, ATOL)
     exp = ref[key]
     assert got.shape == exp.shape, key
     err = (got.to(exp.dtype) - exp).abs().max().item() if exp.numel() else 0.0
@@ -52,7 +64,7 @@ def test_converter_infers_the_fixture_architecture_and_loads_strictly(fx):
     assert rep.ignored == ["epoch"] and rep.absent == {}
 
 
-def _standard(model, src, drv, ref, prefix, atol=ATOL):
+def _standard(model, src, drv, ref, prefix, atol=None):
     with torch.no_grad():
         kp_s = model.kp_detector(src)
         kp_d = model.kp_detector(drv)
@@ -102,7 +114,7 @@ def test_relative_and_avd_modes(fx, t):
         kp_d0 = model.kp_detector(inp["driving"][0])
         kp_d = model.kp_detector(inp["driving"][t])
         scale = adapt_movement_scale(kp_s, kp_d0)
-        close(scale, ref, f"relative/t{t}/adapt_movement_scale", 1e-12)
+        close(scale, ref, f"relative/t{t}/adapt_movement_scale")
         kp_rel = relative_keypoints(kp_s, kp_d, kp_d0, scale)
         close(kp_rel, ref, f"relative/t{t}/fg_kp")
         out = model.generate(src, kp_s, kp_rel, None)
@@ -225,6 +237,6 @@ def test_float64_rerun(fx):
                                                       o["warped_encoder_maps"])
             got[f"losses/t{t}/bg"] = background_loss(b, model64.bg_predictor(d, src))
     for key, value in got.items():
-        close(value, ref, key, ATOL64 if value.dtype == torch.float64 else ATOL)
+        close(value, ref, key, ATOL64 if value.dtype == torch.float64 else None)
         checked.add(key)
     assert set(keys) <= checked, f"float64 keys not checked: {sorted(set(keys) - checked)}"

@@ -1,14 +1,15 @@
 """Parity with the official DynaST generator (fixtures made by running the official code, random weights).
 
-Tolerance: every float tensor within 1e-5 absolute (measured worst: 7.4e-6, on an attention output of
-magnitude 8; the final image 1.5e-6); every top-k index tensor identical.
+Tolerance: every float tensor within 1e-4 absolute, the fixture README's suggestion (its float64 re-run
+differs by up to 9e-6; on another x86-64 CPU than the fixture's, oneDNN orders sums differently: measured
+4.5e-5 on an attention output, 3.3e-6 on the final image); every top-k index tensor identical.
 """
 
 import torch
 
 from baselines.dynast.convert import generator_from_official, load_official_state
 
-ATOL = 1e-5
+ATOL = 1e-4
 
 
 def test_official_checkpoint_loads_strictly_and_reproduces_every_level(parity_fixture):

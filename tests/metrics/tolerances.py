@@ -15,9 +15,13 @@ TOLERANCES = {
     # relative to Tr(Σ_real) + Tr(Σ_generated); with full-rank covariances it is ~1e-10
     "fvd_self": 1e-3,
     "fvd_self_relative": 1e-4,
-    # fixture README: bit-exact with one thread; "atol 1e-4 on logits" otherwise
-    "i3d_logits_one_thread": 0.0,
+    # fixture README: "atol 1e-4 on logits" (bit-exact only on the CPU it was made on; on another x86-64
+    # CPU the oneDNN kernels reorder sums: measured up to 5e-6 on logits, 5.8e-5 on Mixed_5c, |.| <= 37)
     "i3d_logits": 1e-4,
+    # every endpoint, relative to its largest |value| (measured on another CPU: 1.5e-6)
+    "i3d_endpoint_relative": 1e-5,
+    # channel sums relative to the endpoint's sum of |values| (measured: 6e-9)
+    "i3d_channel_sum_relative": 1e-7,
     # TorchScript form vs state-dict form of the same network (float32)
     "i3d_torchscript_vs_state_dict": 1e-5,
     # golden values: float64 reductions of float32 inputs

@@ -1,8 +1,9 @@
 """CorrNet against the official code: the fixture in ../shared/fixtures/corrnet (see its README).
 
 The fixture was made by running hulianyuyy/CorrNet@c5f903c with random weights on CPU with
-one thread. With one thread our forward is bit-identical; the asserted tolerance is
-1e-5 absolute on every float output, and exact equality on lengths and decodes.
+one thread. The asserted tolerance is the fixture README's: 1e-4 absolute on every float output (its float64
+re-run differs by up to 2.5e-5; on another x86-64 CPU than the fixture's, measured 1.6e-5), and exact
+equality on lengths and decodes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from slvg_bench.recognition.decode import greedy_decode
 from slvg_bench.recognition.gloss_dict import GlossDict
 from slvg_bench.recognition.preprocess import pad_batch, uint8_to_input
 
-ATOL = 1e-5
+ATOL = 1e-4
 
 
 @pytest.fixture(scope="module")
