@@ -2,7 +2,8 @@
 
 In memory a video is a float32 tensor ``T×3×H×W`` in [0, 1] (the data contract
 of the whole toolkit); on disk and at the IO boundary it is uint8 ``T×H×W×3``.
-Grayscale, palette and RGBA inputs are converted to RGB (alpha is dropped).
+Grayscale, palette and RGBA inputs are converted to RGB (alpha is dropped); 16-bit grey PNG
+frames are scaled to 8 bits (``round(v / 257)``), not clipped.
 
 Readable: ``.mp4 .avi .webm .mov .mkv .gif`` files (PyAV) and folders of
 ``.png/.jpg/.jpeg/.bmp`` frames (natural sort order, so ``img2`` < ``img10``).
@@ -101,9 +102,37 @@ def _check_exists(path: Path) -> None:
         raise VideoReadError(f"video {str(path)!r} is an empty file (0 bytes)")
 
 
+# 16-bit grey (PNG) as Pillow opens it; "I" (32-bit int) is how older Pillow opens the same files
+SIXTEEN_BIT_GREY = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+def sixteen_to_eight(values: np.ndarray) -> np.ndarray:
+    """16-bit levels 0…65535 -> uint8 ``round(v / 257)`` (exact integer arithmetic; ``g·257`` -> ``g``).
+
+    257 is odd, so ``v / 257`` never ends in exactly .5 and no tie rule is needed.
+    """
+    v = values.astype(np.int64)
+    return ((2 * v + 257) // 514).astype(np.uint8)
+
+
 def _image_to_rgb(img, path: Path) -> np.ndarray:
+    """A PIL image -> uint8 ``H×W×3`` RGB.
+
+    Grey, palette and RGBA images go through Pillow's ``convert("RGB")`` (alpha dropped). 16-bit
+    grey (``I;16``, ``I;16B``, ``I`` …) is scaled to 8 bits here, ``round(v / 257)``: Pillow's
+    ``convert`` clips those values at 255 instead, which made a 16-bit frame all white. 16-bit RGB(A)
+    PNGs are opened by Pillow as 8-bit RGB(A) already, keeping the high byte (``floor(v / 256)``,
+    at most one level below ``round(v / 257)``; ``g·257`` gives ``g`` exactly).
+    """
+    if img.mode in SIXTEEN_BIT_GREY:
+        grey = np.asarray(img)
+        if grey.ndim != 2 or grey.size and (int(grey.min()) < 0 or int(grey.max()) > 65535):
+            lo, hi = (int(grey.min()), int(grey.max())) if grey.size else (0, 0)
+            raise VideoReadError(f"frame {str(path)!r} is a {img.mode} image with values {lo}…{hi}; "
+                                 f"expected 8-bit or 16-bit (0…65535) levels")
+        return np.repeat(sixteen_to_eight(grey)[..., None], 3, axis=2)
     if img.mode != "RGB":
-        img = img.convert("RGB")  # L, LA, P, RGBA, I;16 ... -> RGB; alpha is dropped
+        img = img.convert("RGB")  # L, LA, P, RGBA, 1, CMYK ... -> RGB; alpha is dropped
     arr = np.asarray(img, dtype=np.uint8)
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise VideoReadError(f"frame {str(path)!r} could not be converted to RGB (shape {arr.shape})")

@@ -150,3 +150,73 @@ def test_video_info(tmp_path, frames):
     info = video.video_info(p)
     assert (info.n_frames, info.height, info.width) == (6, 64, 48)
     assert info.fps == pytest.approx(30)
+
+
+def _png16(path, arr: np.ndarray) -> None:
+    """Write a 16-bit PNG by hand (grey ``H×W`` or RGB ``H×W×3`` uint16): Pillow cannot write 16-bit RGB."""
+    import struct
+    import zlib
+
+    h, w = arr.shape[:2]
+    colour = 0 if arr.ndim == 2 else 2
+    raw = b"".join(b"\0" + arr[y].astype(">u2").tobytes() for y in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def grey_frames(t=3, h=24, w=32):
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (t, h, w), dtype=np.uint8)
+
+
+def test_16bit_grey_png_frames_are_scaled_not_clipped(tmp_path):
+    """Issue 17: Pillow's convert("RGB") clips I;16 at 255, so 16-bit frames read as all white."""
+    from slvg_bench.evaluate import EvaluateConfig, evaluate
+
+    g = grey_frames()
+    (tmp_path / "pred" / "v").mkdir(parents=True)
+    (tmp_path / "target" / "v").mkdir(parents=True)
+    for i, frame in enumerate(g):
+        Image.fromarray(frame.astype(np.uint16) * 257).save(tmp_path / "pred" / "v" / f"{i}.png")
+        Image.fromarray(frame, mode="L").save(tmp_path / "target" / "v" / f"{i}.png")
+    assert Image.open(tmp_path / "pred" / "v" / "0.png").mode == "I;16"
+    read = video.read_video_uint8(tmp_path / "pred" / "v")
+    np.testing.assert_array_equal(read, np.repeat(g[..., None], 3, axis=3))
+    res = evaluate(EvaluateConfig(pred=str(tmp_path / "pred"), target=str(tmp_path / "target"), metrics=("l1", "ssim")),
+                   tmp_path / "r.parquet", progress=False)
+    values = {e.name: e.value for e in res.aggregate}
+    assert values["l1"] == 0.0 and values["ssim"] == pytest.approx(1.0, abs=1e-12)  # were 0.615 and 0.241
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I;16B", "I"])
+def test_every_16bit_grey_mode_rounds_to_the_nearest_8bit_level(tmp_path, mode):
+    levels = np.array([[0, 128, 256, 257, 384, 385, 65535]], dtype=np.int64)
+    expected = np.round(levels / 257).astype(np.uint8)  # 0 0 1 1 1 1 255 (never a .5 tie: 257 is odd)
+    if mode == "I":
+        img = Image.fromarray(levels.astype(np.int32))
+    else:
+        img = Image.frombytes(mode, (levels.shape[1], 1), levels.astype("<u2" if mode == "I;16" else ">u2").tobytes())
+    assert img.mode == mode
+    out = video._image_to_rgb(img, tmp_path / "x.png")
+    assert out.dtype == np.uint8 and out.shape == (1, 7, 3)
+    np.testing.assert_array_equal(out[..., 0], expected)
+    np.testing.assert_array_equal(out[..., 2], expected)
+    np.testing.assert_array_equal(video.sixteen_to_eight(np.arange(256) * 257), np.arange(256))
+
+
+def test_32bit_integer_frames_outside_16_bits_are_refused(tmp_path):
+    img = Image.fromarray(np.array([[0, 70000]], dtype=np.int32))
+    with pytest.raises(VideoReadError, match=r"is a I image with values 0…70000; expected 8-bit or 16-bit"):
+        video._image_to_rgb(img, tmp_path / "x.png")
+
+
+def test_16bit_rgb_png_keeps_the_8bit_levels(tmp_path):
+    rgb = np.stack([grey_frames(1)[0], 255 - grey_frames(1)[0], grey_frames(1)[0] // 2], axis=-1)
+    _png16(tmp_path / "rgb16.png", rgb.astype(np.uint16) * 257)
+    _png16(tmp_path / "grey16.png", rgb[..., 0].astype(np.uint16) * 257)
+    np.testing.assert_array_equal(video.read_image(tmp_path / "rgb16.png"), rgb)
+    np.testing.assert_array_equal(video.read_image(tmp_path / "grey16.png"), np.repeat(rgb[..., :1], 3, axis=2))
