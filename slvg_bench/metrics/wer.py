@@ -28,7 +28,8 @@ CSL-Daily glosses), ``plain`` (no rewriting; used for synthsign).
 Differences from ``jiwer`` (uniform 1/1/1 Levenshtein, no rewriting): the S/D/I split can
 differ (``A B C`` vs ``A C D``: jiwer 2 S, here 1 D + 1 I), rare ties can change the total,
 ``[EMPTY]`` turns an empty output into 1 S + (N-1) D instead of N D, and repeated
-hypothesis glosses are merged here.
+hypothesis glosses are merged here. On a normalised sentence pair the counts equal jiwer's,
+whatever either tie-breaking, when jiwer's distance is ``max(n, m) − LCS`` (docs/wer.md).
 """
 
 from __future__ import annotations
