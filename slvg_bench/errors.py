@@ -28,6 +28,14 @@ class UnknownNameError(UsageError):
     """A method/dataset/metric/weight id that is not registered."""
 
 
+class TensorInputError(UsageError, ValueError):
+    """A tensor given to a public function (the metric functions, ``Scorer.score``, ``Evaluator.update``)
+    that is not what its docstring states: wrong type, dtype or shape, NaN/Inf, values out of range.
+
+    Also a ValueError, so code that catches ValueError around a metric keeps working.
+    """
+
+
 class VideoReadError(SlvgError):
     """A video file or frame folder that is missing, empty or undecodable."""
 

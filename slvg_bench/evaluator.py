@@ -40,7 +40,7 @@ import torch
 
 from slvg_bench import config as config_mod
 from slvg_bench import provenance, results
-from slvg_bench.errors import UsageError
+from slvg_bench.errors import TensorInputError, UsageError
 from slvg_bench.metrics.base import MetricSkip, check_keypoints
 from slvg_bench.metrics.registry import ALIASES, DEFAULT_METRICS, resolve
 from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, prepare_pair, resolve_device, score_row
@@ -50,8 +50,9 @@ KEYPOINT_NOTE = "no keypoints were given (pass keypoints= to Evaluator.update or
 GLOSSES_NOTE = "no reference glosses were given (pass glosses= to Evaluator.update)"
 
 
-class EvaluatorInputError(UsageError, ValueError):
-    """A tensor or argument given to :class:`Evaluator` that it cannot score; one line naming it."""
+class EvaluatorInputError(TensorInputError):
+    """A tensor or argument given to :class:`Evaluator` that it cannot score; one line naming it
+    (a :class:`~slvg_bench.errors.TensorInputError`: a UsageError and a ValueError)."""
 
 
 @dataclass

@@ -17,6 +17,7 @@ import torch
 
 from slvg_bench.metrics.base import Metric, MetricSkip, Missing, VideoPair
 from slvg_bench.metrics.fvd import FVDOptions
+from slvg_bench.metrics.inputs import check_pair
 from slvg_bench.metrics.keypoint_distance import KeypointDistanceOptions
 from slvg_bench.metrics.region_boxes import BoxOptions
 from slvg_bench.metrics.registry import build as build_metric
@@ -159,7 +160,13 @@ class Scorer:
         return {mid: m.describe() for mid, m in self.metrics.items()}
 
     def score(self, pair: VideoPair) -> tuple[dict[str, float], dict[str, str], dict[str, Any]]:
-        """``(values, reasons, state)`` for one pair; per-metric problems become reasons."""
+        """``(values, reasons, state)`` for one pair; per-metric problems become reasons.
+
+        ``pair.pred`` and ``pair.target`` must be float ``T×3×H×W`` tensors of one shape with finite
+        values in [0, 1] (:func:`prepare_pair` makes them so); anything else raises
+        :class:`~slvg_bench.errors.TensorInputError` before any metric runs.
+        """
+        check_pair(pair.pred, pair.target, "Scorer.score", ("pair.pred", "pair.target"))
         values: dict[str, float] = {}
         reasons: dict[str, str] = {}
         state: dict[str, Any] = {}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import torch
 
 from slvg_bench.metrics.base import Metric, MetricInfo, VideoPair, frame_batches
+from slvg_bench.metrics.inputs import check_pair
 
 
 def l1_per_frame(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """``T×3×H×W`` pair in [0, 1] -> ``T`` float64 per-frame mean absolute differences."""
-    if pred.shape != target.shape:
-        raise ValueError(f"L1 needs equal shapes, got {tuple(pred.shape)} and {tuple(target.shape)}")
+    """``T×3×H×W`` pair, float with finite values in [0, 1] -> ``T`` float64 per-frame mean absolute
+    differences. Anything else (uint8, NaN, other shapes) raises TensorInputError."""
+    check_pair(pred, target, "l1_per_frame")
     return (pred.float() - target.float()).abs().flatten(1).double().mean(dim=1)
 
 

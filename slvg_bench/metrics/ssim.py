@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from slvg_bench.metrics.base import Metric, MetricInfo, VideoPair, frame_batches
+from slvg_bench.metrics.inputs import check_pair
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,9 @@ def ssim_maps(
 def ssim_per_frame(
     pred: torch.Tensor, target: torch.Tensor, settings: SSIMSettings = WANG, backend: str = "auto"
 ) -> torch.Tensor:
-    """``T×3×H×W`` pair in [0, 1] -> ``T`` float64 SSIM values (channel means averaged)."""
+    """``T×3×H×W`` pair, float with finite values in [0, 1] -> ``T`` float64 SSIM values (channel means
+    averaged). Anything else (uint8, NaN, other shapes) raises TensorInputError; frames need ≥ win×win."""
+    check_pair(pred, target, "ssim_per_frame")
     return ssim_maps(pred, target, settings, backend).mean(dim=(2, 3)).mean(dim=1)
 
 

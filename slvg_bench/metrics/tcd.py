@@ -38,6 +38,7 @@ from typing import Literal
 import torch
 
 from slvg_bench.metrics.base import Metric, MetricInfo, MetricSkip, VideoPair, frame_batches
+from slvg_bench.metrics.inputs import check_pair
 
 Reduction = Literal["elements", "any", "mean"]
 REDUCTIONS = ("elements", "any", "mean")
@@ -93,9 +94,14 @@ def tcd_per_frame(
     scale: float = 255.0,
     reduction: Reduction = "elements",
 ) -> torch.Tensor:
-    """``N×3×H×W`` pair in [0, 1] -> ``N−2`` fractions of eq. 13 (float64), for t = 1 … N−2."""
-    if pred.shape != target.shape or pred.ndim != 4:
-        raise ValueError(f"TCD needs two T×3×H×W tensors of equal shape, got {tuple(pred.shape)}, {tuple(target.shape)}")
+    """``N×3×H×W`` pair, float with finite values in [0, 1] -> ``N−2`` fractions of eq. 13 (float64), for
+    t = 1 … N−2. Anything else (uint8, NaN, other shapes) raises TensorInputError."""
+    check_pair(pred, target, "tcd_per_frame")
+    return _tcd_per_frame(pred, target, threshold, scale, reduction)
+
+
+def _tcd_per_frame(pred: torch.Tensor, target: torch.Tensor, threshold: float, scale: float,
+                   reduction: str) -> torch.Tensor:
     if pred.shape[0] < 3:
         raise ValueError(f"TCD needs at least 3 frames (t-1, t, t+1), got {pred.shape[0]}")
     if reduction not in REDUCTIONS:
@@ -105,8 +111,9 @@ def tcd_per_frame(
 
 def tcd(pred: torch.Tensor, target: torch.Tensor, threshold: float = 0.5, scale: float = 255.0,
         reduction: Reduction = "elements") -> float:
-    """TCD of one video (eq. 13): mean of :func:`tcd_per_frame`."""
-    return float(tcd_per_frame(pred, target, threshold, scale, reduction).mean())
+    """TCD of one video (eq. 13): mean of :func:`tcd_per_frame` (same inputs and checks)."""
+    check_pair(pred, target, "tcd")
+    return float(_tcd_per_frame(pred, target, threshold, scale, reduction).mean())
 
 
 class TCD(Metric):
