@@ -122,7 +122,7 @@ class Evaluator:
     Args:
         metrics: metric ids or aliases (``"l1,ssim"`` or a sequence; ``lpips`` = ``lpips-alex``,
             ``fvd`` = ``fvd-i3d-k400``, ``regions``), default ``slvg-bench evaluate``'s
-            ``l1, ssim, lpips-alex, fvd-i3d-k400, tcd``. Metrics whose weight files are missing are
+            ``l1, ssim, psnr, lpips-alex, fvd-i3d-k400, tcd``. Metrics whose weight files are missing are
             reported unavailable (NaN + the install command), never 0.
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda``, ``cuda:N``.
         options: :class:`~slvg_bench.scoring.MetricOptions`, or a mapping of its sections

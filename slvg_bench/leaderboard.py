@@ -22,9 +22,9 @@ REPORTED_CSV = Path(__file__).resolve().parents[1] / "leaderboards" / "reported.
 
 # reported.csv metric names -> our metric ids (the paper's columns)
 REPORTED_METRIC_IDS = {"l1": "l1", "ssim": "ssim", "lpips": "lpips-alex", "fvd": "fvd-i3d-k400", "tcd": "tcd", "wer": "wer"}
-COLUMN_ORDER = ("l1", "ssim", "lpips-alex", "fvd-i3d-k400", "tcd", "wer", "wer-real", "tcd-target", "l1-left-hand",
+COLUMN_ORDER = ("l1", "ssim", "psnr", "lpips-alex", "fvd-i3d-k400", "tcd", "wer", "wer-real", "tcd-target", "l1-left-hand",
                 "l1-right-hand", "l1-mouth", "ssim-left-hand", "ssim-right-hand", "ssim-mouth", "akd")
-HIGHER_IS_BETTER = {"ssim", "ssim-left-hand", "ssim-right-hand", "ssim-mouth"}
+HIGHER_IS_BETTER = {"ssim", "psnr", "ssim-left-hand", "ssim-right-hand", "ssim-mouth"}
 
 
 @dataclass
@@ -126,6 +126,8 @@ def _fmt(v: float, column: str) -> str:
         return f"{v:.1f}"
     if column.startswith("fvd"):
         return f"{v:.3f}"
+    if column == "psnr":
+        return f"{v:.2f}"
     return f"{v:.5f}" if abs(v) < 0.1 else f"{v:.4f}"
 
 
@@ -198,7 +200,8 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
                 for e in rows for p in [e.details.get("wer:protocol") or {}] if p.get("recognizer")), None)
     conv = [
         "L1: mean |pred − target| on [0,1] RGB, frame-weighted over the split; SSIM: Wang et al. (Gaussian 11, σ 1.5, "
-        "K1 0.01, K2 0.03), equal to skimage; LPIPS: lpips 0.1.4 AlexNet v0.1 on [-1,1].",
+        "K1 0.01, K2 0.03), equal to skimage; PSNR: 10·log10(1/MSE) dB per frame on [0,1] RGB (equal to skimage, "
+        "capped at 100 dB for identical frames), frame-weighted; LPIPS: lpips 0.1.4 AlexNet v0.1 on [-1,1].",
         "TCD (paper eq. 12–13): share of elements with |Î_t − ½(I_{t−1}+I_{t+1})| > 0.5 grey levels on the 0–255 "
         "scale; `tcd-target` is the target video's own value (its floor).",
         "WER: CorrNet recogniser, official scoring (PHOENIX/CSL rules, sclite 3/3/4 alignment, Σ errors / Σ "

@@ -16,7 +16,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--target", "target", required=True, type=click.Path(), help="Folder of target (real) videos.")
 @click.option("--out", "out", required=True, type=click.Path(), help="Result rows (.parquet); aggregate CSV/JSON go next to it.")
 @click.option("--metrics", "metrics", default=None,
-              help="Comma-separated metric ids or aliases (default: l1,ssim,lpips-alex,fvd-i3d-k400,tcd "
+              help="Comma-separated metric ids or aliases (default: l1,ssim,psnr,lpips-alex,fvd-i3d-k400,tcd "
                    "[+ region metrics with keypoints, + akd with an estimator, + wer with --glosses]).")
 @click.option("--glosses", "glosses", type=click.Path(), default=None,
               help="Reference glosses for WER: 'id|gloss gloss …' lines, an STM file, or a CSV with id,glosses "

@@ -12,10 +12,10 @@ TASKS = ("reconstruction", "cross-person")
 # Metrics defined for each task. Cross-person has no pixel target (the source person never
 # performed the driving video), so only distribution, pose and readability metrics apply.
 TASK_METRICS = {
-    "reconstruction": ("l1", "ssim", "lpips-alex", "fvd-i3d-k400", "tcd"),
+    "reconstruction": ("l1", "ssim", "psnr", "lpips-alex", "fvd-i3d-k400", "tcd"),
     "cross-person": ("fvd-i3d-k400", "akd"),
 }
-PIXEL_METRICS = ("l1", "ssim", "ssim-skimage-default", "lpips-alex", "lpips-vgg", "tcd", "region-l1",
+PIXEL_METRICS = ("l1", "ssim", "ssim-skimage-default", "psnr", "lpips-alex", "lpips-vgg", "tcd", "region-l1",
                  "region-ssim", "region-lpips-alex")
 REGION_METRICS = ("region-l1", "region-ssim", "region-lpips-alex")
 

@@ -2,7 +2,7 @@
 
 - :mod:`.base` — the interface (``Metric``, ``MetricInfo``, ``VideoPair``, ``MetricSkip``,
   ``Missing``, ``CorpusResult``); :mod:`.registry` — ``METRICS`` (id -> class, lazy).
-- per-video: :mod:`.l1`, :mod:`.ssim`, :mod:`.lpips_metric`, :mod:`.tcd`,
+- per-video: :mod:`.l1`, :mod:`.ssim`, :mod:`.psnr`, :mod:`.lpips_metric`, :mod:`.tcd`,
   :mod:`.regions` (+ :mod:`.region_boxes`), :mod:`.keypoint_distance`.
 - corpus-level: :mod:`.fvd` (+ :mod:`.i3d`, :mod:`.i3d_loading`, :mod:`.fvd_clips`,
   :mod:`.frechet`, :mod:`.feature_cache`); WER lives with the recognition module.

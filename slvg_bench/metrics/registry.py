@@ -16,6 +16,7 @@ METRICS: Registry[type] = Registry(
         "l1": "slvg_bench.metrics.l1:L1",
         "ssim": "slvg_bench.metrics.ssim:SSIM",
         "ssim-skimage-default": "slvg_bench.metrics.ssim:SSIMSkimageDefault",
+        "psnr": "slvg_bench.metrics.psnr:PSNR",
         "lpips-alex": "slvg_bench.metrics.lpips_metric:LPIPSAlex",
         "lpips-vgg": "slvg_bench.metrics.lpips_metric:LPIPSVgg",
         "fvd-i3d-k400": "slvg_bench.metrics.fvd:FVD",
@@ -32,7 +33,7 @@ ALIASES = {"lpips": "lpips-alex", "fvd": "fvd-i3d-k400", "regions": "region-l1,r
 
 # `slvg-bench evaluate` without --metrics; region metrics are added when keypoints are
 # available, akd when an estimator is given.
-DEFAULT_METRICS = ("l1", "ssim", "lpips-alex", "fvd-i3d-k400", "tcd")
+DEFAULT_METRICS = ("l1", "ssim", "psnr", "lpips-alex", "fvd-i3d-k400", "tcd")
 REGION_METRICS = ("region-l1", "region-ssim", "region-lpips-alex")
 
 

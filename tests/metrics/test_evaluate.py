@@ -159,7 +159,7 @@ def test_region_metrics_with_a_keypoint_folder(tmp_path):
 
 
 def test_default_metric_set_follows_the_keypoint_options():
-    assert EvaluateConfig().metric_ids() == ["l1", "ssim", "lpips-alex", "fvd-i3d-k400", "tcd"]
+    assert EvaluateConfig().metric_ids() == ["l1", "ssim", "psnr", "lpips-alex", "fvd-i3d-k400", "tcd"]
     assert "region-l1" in EvaluateConfig(keypoints="kp").metric_ids()
     assert "akd" in EvaluateConfig(keypoint_estimator="x").metric_ids()
 

@@ -7,13 +7,14 @@ import torch
 from slvg_bench.errors import TensorInputError, UsageError
 from slvg_bench.metrics.base import VideoPair
 from slvg_bench.metrics.l1 import l1_per_frame
+from slvg_bench.metrics.psnr import psnr_per_frame
 from slvg_bench.metrics.ssim import ssim_per_frame
 from slvg_bench.metrics.tcd import tcd, tcd_per_frame
 from slvg_bench.scoring import Scorer
 from tests.metrics.helpers import noisy, structured_video
 
-FUNCTIONS = {"l1_per_frame": l1_per_frame, "ssim_per_frame": ssim_per_frame, "tcd_per_frame": tcd_per_frame,
-             "tcd": tcd}
+FUNCTIONS = {"l1_per_frame": l1_per_frame, "ssim_per_frame": ssim_per_frame, "psnr_per_frame": psnr_per_frame,
+             "tcd_per_frame": tcd_per_frame, "tcd": tcd}
 
 
 def pair():
