@@ -5,7 +5,8 @@ row per measured method (the newest run of each) and one per reported row of
 ``leaderboards/reported.csv`` (never mixed: a ``source`` column says measured or reported);
 ``render_markdown`` bolds the best measured value per column, puts ↑/↓ in the header and the
 metric conventions (FVD clips and covariance, TCD scale and threshold, WER procedure) in
-footnotes. The files are generated, never hand-edited.
+footnotes; a value that carries a warning (an FVD from an I3D file that is not the official one)
+gets a footnote with it, as an n/a gets its reason. The files are generated, never hand-edited.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ REPORTED_METRIC_IDS = {"l1": "l1", "ssim": "ssim", "lpips": "lpips-alex", "fvd":
 COLUMN_ORDER = ("l1", "ssim", "psnr", "lpips-alex", "fvd-i3d-k400", "tcd", "wer", "wer-real", "tcd-target", "l1-left-hand",
                 "l1-right-hand", "l1-mouth", "ssim-left-hand", "ssim-right-hand", "ssim-mouth", "akd")
 HIGHER_IS_BETTER = {"ssim", "psnr", "ssim-left-hand", "ssim-right-hand", "ssim-mouth"}
+WARNING_SUFFIX = ":warning"  # Entry.details key of a figure's warning (aggregate "warning": an unofficial I3D)
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Entry:
     @property
     def incomplete(self) -> bool:
         return self.n_expected is not None and self.n_videos is not None and self.n_videos < self.n_expected
+
+    def warning(self, column: str) -> str | None:
+        """The warning attached to this row's value of ``column`` (None when there is none)."""
+        return self.details.get(column + WARNING_SUFFIX)
 
 
 class SkippedRunWarning(UserWarning):
@@ -78,6 +84,8 @@ def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> l
                 values[a["column"]] = math.nan if a.get("value") is None else float(a["value"])
                 if a.get("reason"):
                     details[a["column"]] = a["reason"]
+                if a.get("warning"):
+                    details[a["column"] + WARNING_SUFFIX] = a["warning"]
                 if a.get("reducer") == "corpus":
                     details[a["column"] + ":protocol"] = a.get("details", {})
         prov = data.get("provenance", {})
@@ -163,8 +171,10 @@ def write_csv(path: Path, columns: list[str], rows: list[Entry], dataset: str, s
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["method", "source", "dataset", "split", "task", "resolution", "n_videos", *columns, "note"])
         for e in rows:
+            notes = [e.note] + [f"{c}: {e.warning(c)}" for c in columns if c in e.values and e.warning(c)]
             w.writerow([e.method, e.source, dataset, split, task, e.resolution or "", e.n_videos or "",
-                        *[_fmt(e.values.get(c, math.nan), c) if c in e.values else "" for c in columns], e.note])
+                        *[_fmt(e.values.get(c, math.nan), c) if c in e.values else "" for c in columns],
+                        "; ".join(n for n in notes if n)])
 
 
 def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: str, task: str) -> str:
@@ -173,7 +183,7 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
     lines = [f"# {dataset} · {split} · {task}", "",
              "| method | source | res. | videos | " + " | ".join(f"{c} {arrow[c]}" for c in columns) + " |",
              "|---|---|---|---|" + "---:|" * len(columns)]
-    notes: list[str] = []  # distinct reasons for n/a cells, one footnote each
+    notes: list[str] = []  # distinct reasons for n/a cells and warnings on values, one footnote each
     for e in rows:
         cells = []
         for c in columns:
@@ -188,6 +198,11 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
                 if reason not in notes:
                     notes.append(reason)
                 text = f"n/a[^{notes.index(reason) + 1}]"
+            elif e.source == "measured" and text != "n/a" and e.warning(c):
+                warning = portable_reason(e.warning(c))
+                if warning not in notes:
+                    notes.append(warning)
+                text = f"{text}[^{notes.index(warning) + 1}]"
             cells.append(text)
         source = "measured" if e.source == "measured" else f"reported ({e.note})"
         videos = f"{e.n_videos} of {e.n_expected} (incomplete)" if e.incomplete else (e.n_videos or "")

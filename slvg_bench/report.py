@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 def print_aggregate(console, title: str, entries, summary: dict) -> None:
-    """The figures (value, direction, videos, missing, note), protocol notes, unavailable metrics, failures."""
+    """The figures (value, direction, videos, missing, note), protocol notes, unavailable metrics, failures.
+
+    A figure with a ``warning`` (an FVD from an unofficial I3D file) has ``!`` after its value, the
+    warning as its note, and the warning again in bold yellow below the table."""
     from rich.markup import escape
     from rich.table import Table
 
@@ -20,6 +23,10 @@ def print_aggregate(console, title: str, entries, summary: dict) -> None:
             note = "unavailable (see below)"
         elif e.reducer == "corpus" and not e.reason:
             note = _corpus_note(e)
+        warning = getattr(e, "warning", None)
+        if warning and e.value == e.value:
+            value += " !"
+            note = f"{warning}; {note}" if note else warning
         table.add_row(escape(e.name), "↑" if e.higher_is_better else "↓", value, str(e.n_videos), str(e.n_missing),
                       escape(note))
     console.print(table)
@@ -28,6 +35,10 @@ def print_aggregate(console, title: str, entries, summary: dict) -> None:
         if e.reducer == "corpus" and e.details and e.metric not in shown:
             shown.add(e.metric)
             console.print(f"[bold]{e.metric}[/] protocol: " + escape("; ".join(f"{k}: {v}" for k, v in e.details.items())),
+                          highlight=False, soft_wrap=True)
+    for e in entries:
+        if getattr(e, "warning", None) and e.value == e.value:
+            console.print(f"[bold yellow]warning: {escape(e.name)} {e.value:.6g}: {escape(e.warning)}[/]",
                           highlight=False, soft_wrap=True)
     for reason in unavailable.values():
         console.print(f"[yellow]{escape(reason)}[/]", highlight=False, soft_wrap=True)

@@ -289,6 +289,7 @@ class AggregateRow:
     reason: str | None = None
     details: dict = field(default_factory=dict)
     primary: bool = True
+    warning: str | None = None  # a computed value that must not be read as an ordinary one (e.g. an unofficial I3D)
 
     @property
     def name(self) -> str:
@@ -340,7 +341,7 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
             for col, res in cls.compute_corpus_columns(rows, options).items():
                 out.append(AggregateRow(info.id, col, "corpus", res.value, info.higher_is_better, info.version,
                                         int(res.details.get("n_videos", 0)), 0, res.n_missing + len(not_ok),
-                                        with_failed(res.reason), res.details))
+                                        with_failed(res.reason), res.details, warning=res.warning))
             continue
         for col in info.output_columns:
             if col not in ok.columns:
@@ -396,7 +397,7 @@ def write_aggregate(entries: list[AggregateRow], summary: dict, provenance: dict
     """``<out>.aggregate.csv`` (one line per figure) and ``.json`` (figures + summary + provenance), atomically."""
     recs = aggregate_records(entries)
     cols = ["name", "metric", "column", "reducer", "primary", "value", "direction", "n_videos", "n_frames",
-            "n_missing", "reason", "version"]
+            "n_missing", "reason", "version", "warning"]
     table = pd.DataFrame([{k: r[k] for k in cols} for r in recs], columns=cols)
     from slvg_bench.outputs import write_text_atomic
 

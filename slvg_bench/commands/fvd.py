@@ -34,3 +34,8 @@ def fvd(real: str, fake: str, real_side: str, fake_side: str, covariance: str) -
         tables.append(rows)
     value = fvd_between(tables[0], tables[1], real_side, fake_side, covariance)
     click.echo(f"{value:.6f}")
+    from slvg_bench.metrics.fvd import upstream_check
+
+    # an FVD from an I3D file that is not the official one is never printed as an ordinary number
+    for warning in sorted({w for w in (upstream_check(t)[1] for t in tables) if w}):
+        click.echo(f"warning: {warning}", err=True)

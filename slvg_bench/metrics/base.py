@@ -151,6 +151,7 @@ class CorpusResult:
     details: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None  # set when value is NaN
     n_missing: int = 0  # rows (status ok) that contributed nothing
+    warning: str | None = None  # a computed value that must not be read as an ordinary one (shown with it)
 
 
 class Metric:

@@ -21,6 +21,12 @@ any two result files without re-running I3D — :func:`fvd_between`); the figure
 is computed from the rows. Real = target clips, generated = predicted clips.
 The Fréchet distance is biased for small sample counts: compare methods only at
 equal N (reported).
+
+Neither I3D file has a published sha256; the git blob SHA-1 upstream publishes is compared when
+the file is loaded and stored per row (``fvd-i3d-k400:upstream``: official / unofficial /
+unknown). An FVD from any row with an unofficial file carries a warning
+(:func:`unofficial_warning`) that the console table, the aggregate files and the leaderboard
+footnotes show with the number.
 """
 
 from __future__ import annotations
@@ -43,8 +49,37 @@ METRIC_ID = "fvd-i3d-k400"
 STATE_PRED = f"{METRIC_ID}:pred"
 STATE_TARGET = f"{METRIC_ID}:target"
 STATE_NETWORK = f"{METRIC_ID}:network"
+# "official" / "unofficial" / "unknown": the I3D file's git blob SHA-1 against the one upstream publishes
+STATE_UPSTREAM = f"{METRIC_ID}:upstream"
 FEATURE_DIM = 400
 SKIPPED_SHORT = "skipped (--fvd-skip-short)"
+UNOFFICIAL = "unofficial"
+
+
+def upstream_status(matches: bool | None) -> str:
+    """``I3DExtractor.matches_upstream`` -> the value stored per row (:data:`STATE_UPSTREAM`)."""
+    return "unknown" if matches is None else "official" if matches else UNOFFICIAL
+
+
+def unofficial_warning(networks: list[str]) -> str:
+    """The warning shown with an FVD computed by an I3D file that is not the published one."""
+    return (f"NOT THE OFFICIAL I3D: the network file ({', '.join(networks)}) differs from the file upstream "
+            f"publishes (git blob SHA-1 mismatch; installed with `weights add`?), so this FVD is not comparable "
+            f"with published FVDs or with runs on the official file")
+
+
+def upstream_check(rows) -> tuple[bool | None, str | None]:
+    """``(matches_upstream_git_blob, warning)`` of the rows' stored I3D check: False and the warning
+    when any row used an unofficial file, True when all used the official one, else None (rows
+    written before the check was stored, or a network without a published digest)."""
+    if STATE_UPSTREAM not in rows.columns or not len(rows):
+        return None, None
+    values = {v if isinstance(v, str) else "unknown" for v in rows[STATE_UPSTREAM]}
+    if UNOFFICIAL in values:
+        bad = rows[rows[STATE_UPSTREAM] == UNOFFICIAL]
+        nets = sorted(set(bad[STATE_NETWORK].dropna())) if STATE_NETWORK in bad.columns else []
+        return False, unofficial_warning(nets or ["?"])
+    return (True, None) if values == {"official"} else (None, None)
 
 
 @dataclass(frozen=True)
@@ -160,7 +195,7 @@ class FVD(Metric):
 
     @classmethod
     def state_columns(cls) -> tuple[str, ...]:
-        return (STATE_PRED, STATE_TARGET, STATE_NETWORK)
+        return (STATE_PRED, STATE_TARGET, STATE_NETWORK, STATE_UPSTREAM)
 
     def state(self, pair: VideoPair) -> dict[str, Any]:
         o = self.options
@@ -173,6 +208,7 @@ class FVD(Metric):
             STATE_PRED: self.features(pair.pred).ravel(),
             STATE_TARGET: self.features(pair.target).ravel(),
             STATE_NETWORK: self.extractor.tag,
+            STATE_UPSTREAM: upstream_status(self.extractor.matches_upstream),
         }
 
     # --- corpus ------------------------------------------------------------------------------
@@ -204,12 +240,13 @@ class FVD(Metric):
         if len(networks) > 1:
             return CorpusResult(float("nan"), 0, details, f"rows mix features of different I3D files: {networks}")
         pred, target = _stack(have[STATE_PRED]), _stack(have[STATE_TARGET])
-        details.update(network=networks[0] if networks else None, n_videos=int(len(have)),
-                       n_clips_generated=int(len(pred)), n_clips_real=int(len(target)))
+        matches, warning = upstream_check(have)
+        details.update(network=networks[0] if networks else None, matches_upstream_git_blob=matches,
+                       n_videos=int(len(have)), n_clips_generated=int(len(pred)), n_clips_real=int(len(target)))
         if len(pred) < 2 or len(target) < 2:
             return CorpusResult(float("nan"), len(pred), details, f"FVD needs at least 2 clips per side, got {len(pred)}")
         value = frechet_distance_from_features(target, pred, options.covariance)
-        return CorpusResult(value, len(pred), details, n_missing=len(missing))
+        return CorpusResult(value, len(pred), details, n_missing=len(missing), warning=warning)
 
 
 def _stack(values) -> np.ndarray:
