@@ -96,8 +96,12 @@ def align_pair(pred: torch.Tensor, target: torch.Tensor, policy: Iterable[str] =
         h, w = target.shape[2:]
         notes.append(f"prediction resized from {pred.shape[3]}×{pred.shape[2]} to {w}×{h}")
         shrink = pred.shape[2] > h or pred.shape[3] > w
-        pred = torch.nn.functional.interpolate(pred, size=(h, w), mode="bilinear", align_corners=False,
-                                               antialias=shrink).clamp(0, 1)
+        from slvg_bench.threads import torch_threads
+
+        with torch_threads(1, pred.device):  # the last bits of a bilinear resize depend on the thread count
+            pred = torch.nn.functional.interpolate(pred, size=(h, w), mode="bilinear", align_corners=False,
+                                                   antialias=shrink)
+        pred = pred.clamp(0, 1)
     return pred, target, "; ".join(notes)
 
 

@@ -16,7 +16,8 @@ Preprocessing turns uint8 clips ``N×T×3×H×W`` into the I3D input
   centre crop 224×224, then ``(x − 0.5)·2``.
 
 Both are bit-identical to the official functions (fixture ``fixtures/i3d``:
-SHA-256 of the preprocessed tensors). For square inputs they agree up to float
+SHA-256 of the preprocessed tensors). The resizes run on one CPU thread whatever torch's thread
+count (:mod:`slvg_bench.threads`: the last bits of a bilinear resize depend on it). For square inputs they agree up to float
 rounding (≤ 4e-7); for non-square inputs they differ (stretch vs crop).
 """
 
@@ -27,6 +28,8 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
+
+from slvg_bench.threads import torch_threads
 
 Resize = Literal["stretch", "short-side-crop"]
 RESIZES = ("stretch", "short-side-crop")
@@ -63,7 +66,8 @@ def preprocess_stretch(clips: torch.Tensor, size: int = I3D_SIZE) -> torch.Tenso
     """uint8 ``N×T×3×H×W`` -> float ``N×3×T×size×size`` in [-1, 1] (TATS op order)."""
     n, t, c, h, w = clips.shape
     frames = clips.reshape(n * t, c, h, w).float().contiguous()
-    frames = F.interpolate(frames, size=(size, size), mode="bilinear", align_corners=False)
+    with torch_threads(1, frames.device):  # the last bits depend on the thread count (slvg_bench.threads)
+        frames = F.interpolate(frames, size=(size, size), mode="bilinear", align_corners=False)
     video = frames.view(n, t, c, size, size).transpose(1, 2).contiguous()
     return 2.0 * video / 255.0 - 1
 
@@ -73,7 +77,8 @@ def _short_side_crop_one(clip: torch.Tensor, size: int) -> torch.Tensor:
     t, c, h, w = frames.shape
     scale = size / min(h, w)
     target = (size, math.ceil(w * scale)) if h < w else (math.ceil(h * scale), size)
-    frames = F.interpolate(frames, size=target, mode="bilinear", align_corners=False)
+    with torch_threads(1, frames.device):
+        frames = F.interpolate(frames, size=target, mode="bilinear", align_corners=False)
     h2, w2 = frames.shape[-2:]
     top, left = (h2 - size) // 2, (w2 - size) // 2
     frames = frames[:, :, top : top + size, left : left + size]

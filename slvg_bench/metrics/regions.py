@@ -105,11 +105,17 @@ class RegionSSIM(_RegionMetric):
 
 
 def resize_crops(crops: torch.Tensor, size: int = LPIPS_REGION_SIZE) -> torch.Tensor:
-    """``N×3×S×S`` -> ``N×3×size×size`` (bilinear, antialiased when shrinking), clamped to [0, 1]."""
+    """``N×3×S×S`` -> ``N×3×size×size`` (bilinear, antialiased when shrinking), clamped to [0, 1].
+
+    One CPU thread, whatever torch's thread count (:mod:`slvg_bench.threads`)."""
     if crops.shape[-1] == size:
         return crops
-    return F.interpolate(crops.float(), size=(size, size), mode="bilinear", align_corners=False,
-                         antialias=crops.shape[-1] > size).clamp(0, 1)
+    from slvg_bench.threads import torch_threads
+
+    with torch_threads(1, crops.device):
+        out = F.interpolate(crops.float(), size=(size, size), mode="bilinear", align_corners=False,
+                            antialias=crops.shape[-1] > size)
+    return out.clamp(0, 1)
 
 
 class RegionLPIPSAlex(_RegionMetric):
