@@ -334,6 +334,10 @@ def _summary(rows, targets, preds, keys, scorer, entries) -> dict[str, Any]:
     failed = rows[rows["status"] != "ok"] if not rows.empty else rows
     errors = metric_errors(entries, scorer.unavailable)
     n_ok = int(counts.get("ok", 0))
+    from slvg_bench.scoring import CUT_WARNING
+
+    ok = rows[rows["status"] == "ok"] if not rows.empty else rows
+    cut = ok[ok["message"].fillna("").str.contains(CUT_WARNING, regex=False)] if len(ok) else ok
     return {
         "n_targets": len(targets),
         "n_scored_keys": len(keys),
@@ -345,6 +349,7 @@ def _summary(rows, targets, preds, keys, scorer, entries) -> dict[str, Any]:
         "n_predictions_without_target": len(extra),
         "status_counts": {k: int(v) for k, v in counts.items()},
         "failed_videos": dict(zip(failed["video_id"], failed["message"])) if len(failed) else {},
+        "truncated_videos": dict(zip(cut["video_id"], cut["message"])) if len(cut) else {},
         "unavailable_metrics": dict(scorer.unavailable),
         "errors": errors,
     }

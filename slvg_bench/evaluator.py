@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,10 @@ from slvg_bench import provenance, results
 from slvg_bench.errors import TensorInputError, UsageError
 from slvg_bench.metrics.base import MetricSkip, check_keypoints
 from slvg_bench.metrics.registry import ALIASES, DEFAULT_METRICS, resolve
-from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, prepare_pair, resolve_device, score_row
+from slvg_bench.scoring import (
+    ALIGN_POLICIES, CUT_WARNING, AlignmentWarning, InputError, MetricOptions, Scorer, prepare_pair, resolve_device,
+    score_row,
+)
 
 RUN_ID = "evaluator"
 KEYPOINT_NOTE = "no keypoints were given (pass keypoints= to Evaluator.update or keypoint_estimator= to Evaluator)"
@@ -128,7 +132,8 @@ class Evaluator:
         options: :class:`~slvg_bench.scoring.MetricOptions`, or a mapping of its sections
             (``{"fvd": {"skip_short": True}, "tcd": {"reduction": "any"}}``).
         align: ``truncate`` and/or ``resize`` for pairs whose frame counts / sizes differ (as
-            ``--align``); without it such a pair is an error.
+            ``--align``; :func:`slvg_bench.scoring.align_pair` says exactly what each does); without it
+            such a pair is an error. A truncation of more than 2 frames warns (:class:`AlignmentWarning`).
         quantize: round both videos to uint8 levels before scoring (what saved videos hold).
         dataset: dataset id; picks the WER recognizer as ``--dataset`` does.
         keypoint_estimator: pose-estimator name or a callable ``T×3×H×W -> T×133×3`` for region
@@ -236,6 +241,8 @@ class Evaluator:
                                           target_what=f"target{at}")
             except InputError as e:
                 raise EvaluatorInputError(f"Evaluator.update: {_api_wording(str(e))}") from None
+            if CUT_WARNING in note:
+                warnings.warn(f"Evaluator.update: video {ids[i]!r}: {note}", AlignmentWarning, stacklevel=2)
             if self.quantize:
                 p, t = _quantize(p), _quantize(t)
             kp = self._keypoints(kps[i], targets[i].shape[0], t.shape[0], at)

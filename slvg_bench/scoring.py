@@ -71,8 +71,35 @@ def check_video(video: torch.Tensor, what: str) -> None:
         raise InputError(f"{what} has values outside [0, 1] (min {lo:.4g}, max {hi:.4g})")
 
 
+TRUNCATE_TOLERANCE = 2  # frames: `--align truncate` warns when it cuts more than this
+CUT_WARNING = "cut without re-timing"  # marks the warning in a row's message (evaluate's summary finds it)
+
+
+class AlignmentWarning(UserWarning):
+    """``align=("truncate",)`` cut more than :data:`TRUNCATE_TOLERANCE` frames (``Evaluator.update``)."""
+
+
+def truncation_warning(n_pred: int, n_target: int) -> str | None:
+    """The warning for ``--align truncate`` on lengths ``n_pred``/``n_target`` (None for a gap of
+    :data:`TRUNCATE_TOLERANCE` frames or less)."""
+    gap = abs(n_pred - n_target)
+    if gap <= TRUNCATE_TOLERANCE:
+        return None
+    longer = "prediction" if n_pred > n_target else "target"
+    return (f"WARNING: lengths differ by {gap} frames: the {longer}'s last {gap} frames were {CUT_WARNING} "
+            f"(frame i is still compared with frame i; another frame rate or start is not corrected)")
+
+
 def align_pair(pred: torch.Tensor, target: torch.Tensor, policy: Iterable[str] = ()) -> tuple[torch.Tensor, torch.Tensor, str]:
     """Make ``pred`` and ``target`` the same shape under ``policy`` (``truncate``, ``resize``).
+
+    - ``truncate`` keeps frames 0 … n−1 of both videos, n the shorter length, and drops the rest of
+      the longer one. Nothing is re-timed or resampled: frame i of the prediction is compared with
+      frame i of the target, so a prediction at another frame rate, or one that starts later, is
+      compared with the wrong target frames. When more than :data:`TRUNCATE_TOLERANCE` frames are
+      cut, the note carries :func:`truncation_warning`.
+    - ``resize`` resizes the prediction's frames to the target's size (bilinear, antialiased when
+      shrinking, on one CPU thread: :mod:`slvg_bench.threads`), clamped to [0, 1].
 
     Returns the aligned pair and a note of what was changed ("" when nothing).
     Raises InputError naming the mismatch and the option that would handle it.
@@ -85,7 +112,9 @@ def align_pair(pred: torch.Tensor, target: torch.Tensor, policy: Iterable[str] =
                 f"frame counts differ: prediction {pred.shape[0]}, target {target.shape[0]} (pass --align truncate)"
             )
         n = min(pred.shape[0], target.shape[0])
-        notes.append(f"truncated to {n} frames (prediction {pred.shape[0]}, target {target.shape[0]})")
+        warning = truncation_warning(pred.shape[0], target.shape[0])
+        notes.append(f"truncated to {n} frames (prediction {pred.shape[0]}, target {target.shape[0]})"
+                     + (f"; {warning}" if warning else ""))
         pred, target = pred[:n], target[:n]
     if pred.shape[2:] != target.shape[2:]:
         if "resize" not in policy:

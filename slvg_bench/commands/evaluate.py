@@ -29,7 +29,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--keypoint-estimator", "keypoint_estimator", default=None,
               help="Pose estimator (slvg_bench.pose.estimators) for region metrics without --keypoints and for akd.")
 @click.option("--align", "align", multiple=True,
-              help="Handle mismatched pairs: 'truncate' (frame counts) and/or 'resize' (frame sizes). Default: error.")
+              help="Handle mismatched pairs (default: such a pair fails). 'truncate': different frame counts - keep "
+                   "frames 0..n-1 of both (n = the shorter length) and drop the rest; nothing is re-timed, frame i "
+                   "is compared with frame i, so another frame rate or start offset stays misaligned; a warning "
+                   "when more than 2 frames are cut. 'resize': different frame sizes - the prediction is resized "
+                   "bilinearly to the target size (antialiased when shrinking). Both: --align truncate,resize.")
 @click.option("--fvd-skip-short/--no-fvd-skip-short", "fvd_skip_short", default=None,
               help="Leave videos shorter than the FVD clip out of FVD (counted) instead of failing FVD.")
 @click.option("--fvd-clip-length", type=click.IntRange(min=10), default=None, help="Frames per FVD clip (default 16, minimum 10).")
@@ -123,6 +127,16 @@ def print_report(console, result) -> None:
     print_aggregate(console, f"slvg-bench evaluate — {n_ok} of {len(result.rows)} videos scored", result.aggregate,
                     result.summary)
     s = result.summary
+    cut = s.get("truncated_videos") or {}
+    if cut:
+        from rich.markup import escape
+
+        from slvg_bench.scoring import TRUNCATE_TOLERANCE
+
+        vid, msg = next(iter(cut.items()))
+        console.print(f"[bold yellow]warning:[/] --align truncate cut more than {TRUNCATE_TOLERANCE} frames from "
+                      f"{len(cut)} video(s); frames are compared by index, not re-timed (first {escape(vid)}: "
+                      f"{escape(msg)})", highlight=False, soft_wrap=True)
     if s["n_predictions_without_target"]:
         console.print(f"[yellow]{s['n_predictions_without_target']} prediction(s) have no target and were ignored[/]")
     console.print(f"rows: {result.out_path}; aggregate: {result.csv_path}, {result.json_path}",
