@@ -28,6 +28,10 @@ channels enter "the proportion of pixels". Our reading and its reasons:
 
 Per video: eq. 13. Dataset: mean over videos. Videos with fewer than 3 frames
 have no t with both neighbours and are an error.
+
+On real camera footage one grey level is below the sensor/compression noise: the floor is high
+(0.65 on a camera clip, issue 17) and a video that repeats or smooths frames scores *below* it, so
+there a lower TCD can reward freezing (docs/metrics.md, "Caveat").
 """
 
 from __future__ import annotations
