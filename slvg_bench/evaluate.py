@@ -63,7 +63,7 @@ class EvaluateConfig:
 
 
 # options that never change a number stay out of the hash
-_UNHASHED = (("options", "fvd", "cache"), ("options", "fvd", "batch_clips"))
+_UNHASHED = (("options", "fvd", "cache"), ("options", "fvd", "batch_clips"), ("options", "fid", "cache"))
 
 
 def hashed_config(cfg: EvaluateConfig) -> dict:

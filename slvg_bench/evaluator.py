@@ -374,7 +374,8 @@ def _resolve_options(options) -> MetricOptions:
 def _hashed_options(options: dict) -> dict:
     """Options minus those that never change a number (as ``evaluate`` hashes them)."""
     fvd = {k: v for k, v in options.get("fvd", {}).items() if k not in ("cache", "batch_clips")}
-    return {**options, "fvd": fvd}
+    fid = {k: v for k, v in options.get("fid", {}).items() if k != "cache"}
+    return {**options, "fvd": fvd, "fid": fid}
 
 
 def _quantize(video: torch.Tensor) -> torch.Tensor:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from slvg_bench.metrics.base import Metric, MetricSkip, Missing, VideoPair
+from slvg_bench.metrics.fid import FIDOptions
 from slvg_bench.metrics.fvd import FVDOptions
 from slvg_bench.metrics.inputs import check_pair
 from slvg_bench.metrics.keypoint_distance import KeypointDistanceOptions
@@ -38,6 +39,7 @@ class MetricOptions:
     regions: BoxOptions = field(default_factory=BoxOptions)
     keypoint_distance: KeypointDistanceOptions = field(default_factory=KeypointDistanceOptions)
     wer: WEROptions = field(default_factory=WEROptions)
+    fid: FIDOptions = field(default_factory=FIDOptions)
 
 
 class InputError(Exception):

@@ -9,7 +9,8 @@ a pickle or another model's checkpoint is refused with one line naming the id, t
 reason, and nothing is installed.
 
 :func:`validate` returns a short description of what was found (shown by ``weights add``), or None
-for ids without a structural check (files with a published checksum: the checksum is the check).
+for ids without a structural check (files with a published checksum: the checksum is the check; the FID
+Inception, whose published checksum is only a prefix, is opened and checked too).
 """
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ def _i3d_torchscript(path: Path, spec) -> str:
     return f"TorchScript I3D module ({n / 1e6:.1f}M parameters)"
 
 
+def _fid_inception(path: Path, spec) -> str:
+    from slvg_bench.metrics.inception_fid import load_fid_inception
+
+    model = load_fid_inception(path, "cpu")
+    return f"FID Inception-v3 state dict (pytorch-fid layout, {_params(model)})"
+
+
 def _posenet(path: Path, spec) -> str:
     from slvg_bench.pose.estimators.posenet import load_posenet
 
@@ -142,6 +150,8 @@ def validator_for(spec) -> Optional[Validator]:
         return _i3d_tats
     if wid == "i3d.k400-styleganv":
         return _i3d_torchscript
+    if wid == "inception-v3.pytorch-fid":
+        return _fid_inception
     if wid.startswith("posenet."):
         return _posenet
     if spec.extra.get("method"):

@@ -1,7 +1,7 @@
 """The catalog of every pretrained weight file the toolkit knows (declared data, no code).
 
 Ids are ``arch.tag``. sha256 values that are 8 hex digits are the prefixes that
-upstream embeds in the file names (torchvision, OpenMMLab); None means upstream
+upstream embeds in the file names (torchvision, OpenMMLab, pytorch-fid); None means upstream
 publishes no checksum (the digest is recorded on install and in provenance).
 Add an entry here when a module needs a new file; ``slvg-bench weights list``
 shows them all.
@@ -209,6 +209,26 @@ register(WeightSpec(
            "JunyaoHu/common_metrics_on_video_quality at fvd/styleganv/i3d_torchscript.pt)",
     notes="TorchScript module; called with keyword arguments x=, rescale=False, resize=False, return_features=True",
     extra={"git_blob_sha1": "93daef59c7ae0e9e8f76225521407e60cbafa6aa"},
+))
+
+# --- metrics: the FID network (pytorch-fid's port of the TF Inception 2015-12-05) ----------------
+# pytorch-fid publishes the sha256 prefix in the file name (torch.hub's `<name>-<sha256[:8]>.pth`
+# convention, like torchvision's files): that prefix is the verified checksum. The full digest in
+# `extra` is the one third-party FID code pins for this URL (e.g. genforce's inception model table,
+# 95,628,359 bytes); it is not published by pytorch-fid itself.
+register(WeightSpec(
+    id="inception-v3.pytorch-fid",
+    filename="pt_inception-2015-12-05-6726825d.pth",
+    urls=("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",),
+    sha256="6726825d",
+    license="Apache-2.0 (pytorch-fid; the TensorFlow Inception 2015-12-05 weights it ports are Apache-2.0)",
+    origin="pytorch-fid 0.3.0 (mseitzer) port of the TF Inception-v3 graph inception-2015-12-05 used by the "
+           "original TTUR FID code; torchvision Inception-v3 layout with 1008 classes and the FID block patches",
+    used_by=("fid-inception",),
+    location="torch_hub",
+    notes="plain state dict; loaded strictly into slvg_bench.metrics.inception_fid.FIDInceptionV3",
+    extra={"sha256_full_reported": "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2",
+           "size_bytes_reported": 95628359},
 ))
 
 # --- pose estimators (slvg_bench/pose, issue 6) ---

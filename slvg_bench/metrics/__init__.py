@@ -5,7 +5,8 @@
 - per-video: :mod:`.l1`, :mod:`.ssim`, :mod:`.psnr`, :mod:`.lpips_metric`, :mod:`.tcd`,
   :mod:`.regions` (+ :mod:`.region_boxes`), :mod:`.keypoint_distance`.
 - corpus-level: :mod:`.fvd` (+ :mod:`.i3d`, :mod:`.i3d_loading`, :mod:`.fvd_clips`,
-  :mod:`.frechet`, :mod:`.feature_cache`); WER lives with the recognition module.
+  :mod:`.frechet`, :mod:`.feature_cache`), :mod:`.fid` (+ :mod:`.inception_fid`); WER lives
+  with the recognition module.
 - :mod:`.keypoint_source` — keypoint folders and the pose-estimator hook.
 
 Definitions, references and tolerances: ``docs/metrics.md``. Importing this package

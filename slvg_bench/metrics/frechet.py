@@ -8,7 +8,10 @@ product is near-singular (fewer samples than dimensions makes Σ rank-deficient)
 ``sqrtm`` can return non-finite values; then εI (ε = 1e-6, the pytorch-fid
 convention) is added to both covariances and the root recomputed. The real part
 is taken; an imaginary part larger than ``imag_tol`` (relative to the trace
-term) is an error rather than silently dropped.
+term) is an error rather than silently dropped. ``imag_atol`` switches to
+pytorch-fid's rule instead (``calculate_frechet_distance``: the diagonal's imaginary
+parts must be within an absolute 1e-3 of 0), which FID uses so that its Fréchet step
+returns exactly what pytorch-fid returns and refuses what it refuses.
 
 Covariance convention: ``unbiased`` (divide by n − 1; TF-GAN's FVD, TATS,
 common_metrics) is the default; ``biased`` (divide by n; StyleGAN-V, cd-fvd) is
@@ -67,6 +70,7 @@ def frechet_distance(
     sigma2: np.ndarray,
     eps: float = 1e-6,
     imag_tol: float = 1e-3,
+    imag_atol: float | None = None,
 ) -> float:
     """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2), float64.
 
@@ -74,6 +78,8 @@ def frechet_distance(
         eps: added to both diagonals when ``sqrtm`` of the product is not finite.
         imag_tol: largest tolerated |imaginary part| of the root's diagonal,
             relative to max(1, |Tr(root)|), before the real part is taken.
+        imag_atol: when given, pytorch-fid's test instead: every |imaginary part| of the root's
+            diagonal at most ``imag_atol`` (absolute), else an error.
     """
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     s1, s2 = np.asarray(sigma1, np.float64), np.asarray(sigma2, np.float64)
@@ -88,8 +94,8 @@ def frechet_distance(
             raise FloatingPointError("sqrtm of the covariance product is not finite even after adding eps·I")
     if np.iscomplexobj(root):
         worst = np.max(np.abs(np.diagonal(root).imag))
-        scale = max(1.0, abs(np.trace(root.real)))
-        if worst > imag_tol * scale:
+        scale = max(1.0, abs(np.trace(root.real))) if imag_atol is None else 1.0
+        if worst > (imag_tol * scale if imag_atol is None else imag_atol):
             raise FloatingPointError(f"sqrtm has a large imaginary component ({worst:.3g}); the covariances are ill-conditioned")
         root = root.real
     return float(diff @ diff + np.trace(s1) + np.trace(s2) - 2.0 * np.trace(root))
