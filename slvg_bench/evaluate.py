@@ -24,7 +24,7 @@ from slvg_bench import config as config_mod
 from slvg_bench import provenance, results
 from slvg_bench.errors import UsageError, VideoReadError
 from slvg_bench.metrics.base import MetricSkip
-from slvg_bench.metrics.keypoint_source import KeypointFolder, load_estimator
+from slvg_bench.metrics.keypoint_source import KeypointFolder, load_estimator, resolve_estimator
 from slvg_bench.metrics.registry import DEFAULT_METRICS, REGION_METRICS, resolve
 from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, prepare_pair, score_row
 from slvg_bench.video import FRAME_SUFFIXES, VIDEO_SUFFIXES, natural_key, read_video
@@ -121,8 +121,8 @@ class EvaluateResult:
 class _KeypointProvider:
     """Target keypoints for a video: the folder first, else the estimator, else a reason."""
 
-    def __init__(self, folder: KeypointFolder | None, estimator):
-        self.folder, self.estimator = folder, estimator
+    def __init__(self, folder: KeypointFolder | None, estimator, estimator_name: str | None = None):
+        self.folder, self.estimator, self.estimator_name = folder, estimator, estimator_name
 
     def for_video(self, key: str, n_target_frames: int, n_scored: int) -> tuple[Any, str | None]:
         """Keypoints of the ``n_scored`` first frames of a target video with ``n_target_frames``."""
@@ -235,9 +235,10 @@ def evaluate(
     scorer = Scorer(metric_ids, cfg.options, device, batch_frames, kwargs)
     folder = KeypointFolder(cfg.keypoints) if cfg.keypoints else None
     estimator = None
-    if cfg.keypoint_estimator and (scorer.needs("target_keypoints") or scorer.needs("keypoint_estimator")):
-        estimator = load_estimator(cfg.keypoint_estimator, device)
-    keypoints = _KeypointProvider(folder, estimator)
+    estimator_name = resolve_estimator(cfg.keypoint_estimator, cfg.dataset, scorer)  # --dataset's when not given
+    if estimator_name and (scorer.needs("target_keypoints") or scorer.needs("keypoint_estimator")):
+        estimator = load_estimator(estimator_name, device)
+    keypoints = _KeypointProvider(folder, estimator, estimator_name if estimator is not None else None)
     glosses = _GlossProvider(cfg.glosses, cfg.dataset) if "wer" in metric_ids and "wer" not in scorer.unavailable else None
 
     hashed = hashed_config(cfg)
@@ -281,7 +282,8 @@ def _evaluate_locked(cfg, out, targets, preds, keys, scorer, keypoints, glosses,
         seeds=seeds,
         weights=scorer.weight_digests(),
         metrics={mid: type(m).info.version for mid, m in scorer.metrics.items()},
-        extra={"metric_protocols": scorer.describe(), "unavailable_metrics": scorer.unavailable},
+        extra={"metric_protocols": scorer.describe(), "unavailable_metrics": scorer.unavailable,
+               "keypoint_estimator": keypoints.estimator_name},
     )
     rows = store.finalize(prov)
     results.refuse_mixed(rows, chash, out)

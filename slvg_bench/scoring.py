@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from slvg_bench.metrics.base import Metric, MetricSkip, Missing, VideoPair
+from slvg_bench.metrics.dtw_mje import DTWMJEOptions
 from slvg_bench.metrics.fid import FIDOptions
 from slvg_bench.metrics.fvd import FVDOptions
 from slvg_bench.metrics.inputs import check_pair
@@ -40,6 +41,7 @@ class MetricOptions:
     keypoint_distance: KeypointDistanceOptions = field(default_factory=KeypointDistanceOptions)
     wer: WEROptions = field(default_factory=WEROptions)
     fid: FIDOptions = field(default_factory=FIDOptions)
+    dtw_mje: DTWMJEOptions = field(default_factory=DTWMJEOptions)
 
 
 class InputError(Exception):
@@ -183,6 +185,14 @@ class Scorer:
     def needs(self, what: str) -> bool:
         """Whether any available metric needs ``target_keypoints`` or ``keypoint_estimator``."""
         return any(what in m.info.needs for mid, m in self.metrics.items() if mid not in self.unavailable)
+
+    def mark_unavailable(self, need: str, reason: str) -> list[str]:
+        """Make every available metric that needs ``need`` (``keypoint_estimator``, …) unavailable:
+        its reason is ``"<id> unavailable: <reason>"``. Returns the ids marked."""
+        marked = [mid for mid, m in self.metrics.items() if need in m.info.needs and mid not in self.unavailable]
+        for mid in marked:
+            self.unavailable[mid] = f"{mid} unavailable: {reason}"
+        return marked
 
     def weight_digests(self) -> dict[str, str]:
         out: dict[str, str] = {}

@@ -27,7 +27,9 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--keypoints", "keypoints", type=click.Path(), default=None,
               help="Folder of target keypoints <video key>.npy (T×133×3, COCO-WholeBody) for region metrics.")
 @click.option("--keypoint-estimator", "keypoint_estimator", default=None,
-              help="Pose estimator (slvg_bench.pose.estimators) for region metrics without --keypoints and for akd.")
+              help="Pose estimator (slvg_bench.pose.estimators) for region metrics without --keypoints and for akd, "
+                   "mpjpe and dtw-mje (default for those three: the estimator chosen for --dataset, e.g. "
+                   "posenet-synthsign for synthsign).")
 @click.option("--align", "align", multiple=True,
               help="Handle mismatched pairs (default: such a pair fails). 'truncate': different frame counts - keep "
                    "frames 0..n-1 of both (n = the shorter length) and drop the rest; nothing is re-timed, frame i "

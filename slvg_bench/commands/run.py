@@ -22,7 +22,8 @@ from slvg_bench.devices import device_callback
               help="Comma-separated metric ids (default: the task's metrics, + wer when the dataset has glosses).")
 @click.option("--wer-recognizer", default=None,
               help="Recognizer for WER (default: the dataset's, e.g. corrnet-synthsign), or a checkpoint path.")
-@click.option("--keypoint-estimator", default=None, help="Pose estimator for keypoint distance (akd).")
+@click.option("--keypoint-estimator", default=None, help="Pose estimator for akd, mpjpe and dtw-mje (default when one of them is "
+                                                    "requested: the dataset's, e.g. posenet-synthsign for synthsign).")
 @click.option("--device", callback=device_callback, default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N videos per split (a quick look).")

@@ -208,9 +208,12 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
             kwargs[mid] = {**kwargs.get(mid, {}), **kw}
         scorer = Scorer(metric_ids, cfg.options, device, 32, kwargs)
         estimator = None
-        if cfg.keypoint_estimator:
-            from slvg_bench.metrics.keypoint_source import load_estimator
+        from slvg_bench.metrics.keypoint_source import load_estimator, resolve_estimator
 
+        # the dataset's estimator when a requested metric re-extracts keypoints and none is given (recorded:
+        # it is part of the run's configuration); not installed -> those metrics are unavailable with the fix
+        cfg.keypoint_estimator = resolve_estimator(cfg.keypoint_estimator, cfg.dataset, scorer)
+        if cfg.keypoint_estimator:
             estimator = load_estimator(cfg.keypoint_estimator, device)
 
         hashed = hashed_fields(cfg)

@@ -8,6 +8,10 @@
   ``slvg_bench.pose.estimators.ESTIMATORS``. An entry is an object with
   ``estimate(frames: T×3×H×W float [0,1]) -> T×133×3`` or a factory returning
   one (called with ``device=`` when it accepts it).
+- :func:`resolve_estimator`: the estimator a run uses — the one given (``--keypoint-estimator``),
+  else, when a requested metric re-extracts keypoints (``akd``, ``mpjpe``, ``dtw-mje``), the one
+  chosen for the dataset (``DatasetAdapter.pose_estimator``: synthsign → ``posenet-synthsign``);
+  when that one's weight file is missing, those metrics are unavailable with the install command.
 """
 
 from __future__ import annotations
@@ -80,3 +84,51 @@ def load_estimator(name: str, device: "str | torch.device" = "cpu") -> Callable[
         return torch.as_tensor(out, dtype=torch.float32).cpu()
 
     return estimate
+
+
+def dataset_estimator(dataset: str) -> str | None:
+    """The pose estimator chosen for registered dataset ``dataset`` (its adapter's ``pose_estimator``), or None."""
+    if not dataset:
+        return None
+    from slvg_bench.data.registry import DATASETS
+
+    if dataset not in DATASETS:
+        return None
+    return getattr(DATASETS.get(dataset), "pose_estimator", None)
+
+
+def estimator_unavailable(name: str) -> str | None:
+    """Why estimator ``name`` cannot run here (its weight file is missing: the reason names the install
+    command), or None. Reads the registry's ``weight_id`` without building the estimator."""
+    from slvg_bench import weights
+    from slvg_bench.errors import WeightsUnavailableError
+    from slvg_bench.pose.estimators import ESTIMATORS
+
+    weight_id = getattr(ESTIMATORS.get(name), "weight_id", None)
+    if weight_id is None:
+        return None
+    try:
+        weights.require(weight_id)
+    except WeightsUnavailableError as e:
+        return f"keypoint estimator {name!r} is not installed: {e}"
+    return None
+
+
+def resolve_estimator(explicit: str | None, dataset: str, scorer) -> str | None:
+    """The estimator name to run for ``scorer`` (a :class:`~slvg_bench.scoring.Scorer`): ``explicit`` when
+    given; else the dataset's (:func:`dataset_estimator`) when an available metric needs one. When the
+    dataset's estimator is not installed, the metrics that need it are marked unavailable with the
+    reason and the fix (``scorer.mark_unavailable``) and None is returned."""
+    if explicit:
+        return explicit
+    if not scorer.needs("keypoint_estimator"):
+        return None
+    name = dataset_estimator(dataset)
+    if name is None:
+        return None
+    reason = estimator_unavailable(name)
+    if reason:
+        scorer.mark_unavailable("keypoint_estimator", f"{reason} (the estimator chosen for dataset {dataset!r}; "
+                                                      f"or pass --keypoint-estimator NAME)")
+        return None
+    return name

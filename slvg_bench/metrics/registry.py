@@ -26,6 +26,8 @@ METRICS: Registry[type] = Registry(
         "region-lpips-alex": "slvg_bench.metrics.regions:RegionLPIPSAlex",
         "fid-inception": "slvg_bench.metrics.fid:FIDInception",
         "akd": "slvg_bench.metrics.keypoint_distance:KeypointDistance",
+        "mpjpe": "slvg_bench.metrics.keypoint_distance:KeypointMPJPE",
+        "dtw-mje": "slvg_bench.metrics.dtw_mje:DTWMJE",
         "wer": "slvg_bench.metrics.wer_metric:WER",
     },
 )
@@ -34,9 +36,9 @@ ALIASES = {"lpips": "lpips-alex", "fvd": "fvd-i3d-k400", "fid": "fid-inception",
            "regions": "region-l1,region-ssim,region-lpips-alex"}
 
 # `slvg-bench evaluate` without --metrics; region metrics are added when keypoints are
-# available, akd when an estimator is given. Not a default (request it with --metrics):
+# available, akd when an estimator is given. Not defaults (request them with --metrics):
 # fid-inception (Inception-v3 at 299² on every frame of both videos, ~0.1-0.3 s per frame and side
-# on a CPU core).
+# on a CPU core) and the pose metrics mpjpe and dtw-mje (a pose estimator on both videos).
 DEFAULT_METRICS = ("l1", "ssim", "psnr", "lpips-alex", "fvd-i3d-k400", "tcd")
 REGION_METRICS = ("region-l1", "region-ssim", "region-lpips-alex")
 

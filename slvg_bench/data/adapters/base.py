@@ -108,6 +108,8 @@ class DatasetAdapter:
         splits: split names in order. eval_splits: splits used for reconstruction tests.
         expected_counts: published videos per split (paper §4.1 / release notes).
         has_keypoints, has_glosses: what the release provides.
+        pose_estimator: the pose estimator (``slvg_bench.pose.estimators`` id) that metrics re-extracting
+            keypoints from videos (``akd``, ``mpjpe``, ``dtw-mje``) use for this dataset when none is given.
         builtin: generated data, prepared automatically on first use.
         dir_names: folder names tried under the data root (first match wins).
         nested: sub-paths tried inside each candidate (the release's own nesting).
@@ -123,6 +125,7 @@ class DatasetAdapter:
     expected_counts: ClassVar[dict[str, int]] = {}
     has_keypoints: ClassVar[bool] = False
     has_glosses: ClassVar[bool] = True
+    pose_estimator: ClassVar[Optional[str]] = None
     builtin: ClassVar[bool] = False
     dir_names: ClassVar[tuple[str, ...]] = ()
     nested: ClassVar[tuple[str, ...]] = ("",)

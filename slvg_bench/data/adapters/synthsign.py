@@ -70,6 +70,7 @@ class SynthSignAdapter(DatasetAdapter):
     eval_splits = ("dev", "test")
     expected_counts: dict = {}
     has_keypoints = True
+    pose_estimator = "posenet-synthsign"  # trained here on synthsign's exact keypoints
     builtin = True
     dir_names = ("synthsign",)
     anchor = "meta.json"
