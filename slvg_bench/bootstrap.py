@@ -11,6 +11,9 @@ significantly worse at level α when p < α. With weights (frame counts) the sta
 frame-weighted mean, as the primary L1 figure; unweighted it is the video mean.
 
 Memory: resamples are drawn in blocks of :data:`BLOCK` (``BLOCK × n`` indices at a time).
+:func:`index_blocks` is that draw on its own: the intervals and leaderboard statistics of
+:mod:`slvg_bench.stats` take their resamples from it, so the same ``(n, B, seed)`` gives the same
+resampled videos to every method compared on one set of videos (the resamples are paired).
 """
 
 from __future__ import annotations
@@ -21,6 +24,23 @@ import numpy as np
 
 BLOCK = 1024
 DEFAULT_RESAMPLES = 10_000
+
+
+def index_blocks(n: int, resamples: int = DEFAULT_RESAMPLES, seed: int = 0, block: int = BLOCK):
+    """Yield the ``B`` resamples of ``n`` videos as ``b×n`` int64 index arrays (``b <= block``).
+
+    Row ``r`` holds the ``n`` video indices (uniform, with replacement) of one resample. The draws
+    depend on ``(n, resamples, seed)`` and on ``block`` (one generator call per block); the toolkit
+    always uses :data:`BLOCK`.
+    """
+    if int(n) < 1:
+        raise ValueError(f"bootstrap needs at least one video, got {n}")
+    if int(resamples) < 1:
+        raise ValueError(f"bootstrap resamples must be >= 1, got {resamples}")
+    rng = np.random.Generator(np.random.PCG64(int(seed)))
+    for start in range(0, int(resamples), block):
+        b = min(block, int(resamples) - start)
+        yield rng.integers(0, int(n), size=(b, int(n)))
 
 
 def resampled_means(values, weights=None, *, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> np.ndarray:
@@ -39,13 +59,12 @@ def resampled_means(values, weights=None, *, resamples: int = DEFAULT_RESAMPLES,
         raise ValueError(f"bootstrap weights must be {len(v)} finite positive numbers, got shape {w.shape}")
     if int(resamples) < 1:
         raise ValueError(f"bootstrap resamples must be >= 1, got {resamples}")
-    rng = np.random.Generator(np.random.PCG64(int(seed)))
     wv = w * v
     out = np.empty(int(resamples), dtype=np.float64)
-    for start in range(0, len(out), BLOCK):
-        b = min(BLOCK, len(out) - start)
-        idx = rng.integers(0, len(v), size=(b, len(v)))
-        out[start : start + b] = wv[idx].sum(axis=1) / w[idx].sum(axis=1)
+    start = 0
+    for idx in index_blocks(len(v), resamples, seed):
+        out[start : start + len(idx)] = wv[idx].sum(axis=1) / w[idx].sum(axis=1)
+        start += len(idx)
     return out
 
 

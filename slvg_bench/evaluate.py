@@ -27,6 +27,7 @@ from slvg_bench.metrics.base import MetricSkip
 from slvg_bench.metrics.keypoint_source import KeypointFolder, load_estimator, resolve_estimator
 from slvg_bench.metrics.registry import DEFAULT_METRICS, REGION_METRICS, resolve
 from slvg_bench.scoring import ALIGN_POLICIES, InputError, MetricOptions, Scorer, prepare_pair, score_row
+from slvg_bench.stats import BootstrapOptions
 from slvg_bench.video import FRAME_SUFFIXES, VIDEO_SUFFIXES, natural_key, read_video
 
 
@@ -48,6 +49,7 @@ class EvaluateConfig:
     dataset: str = ""
     glosses: str | None = None  # reference glosses for WER: 'id|gloss …' lines, STM, or CSV (id,glosses)
     options: MetricOptions = field(default_factory=MetricOptions)
+    bootstrap: BootstrapOptions = field(default_factory=BootstrapOptions)  # intervals only: not hashed
 
     def metric_ids(self) -> list[str]:
         if self.metrics:
@@ -74,6 +76,7 @@ def hashed_config(cfg: EvaluateConfig) -> dict:
     data["glosses"] = str(Path(cfg.glosses).resolve()) if cfg.glosses else None
     data["metrics"] = cfg.metric_ids()
     data["align"] = sorted(cfg.align)
+    data.pop("bootstrap", None)  # intervals never change a figure
     for path in _UNHASHED:
         node = data
         for p in path[:-1]:
@@ -290,8 +293,10 @@ def _evaluate_locked(cfg, out, targets, preds, keys, scorer, keypoints, glosses,
     run_rows = rows[rows["run_id"] == ctx.run_id] if not rows.empty else rows
     if not run_rows.empty:
         run_rows = run_rows[run_rows["video_id"].isin(keys)]
-    entries = results.aggregate(run_rows, scorer.classes, cfg.options)
+    entries = results.aggregate(run_rows, scorer.classes, cfg.options, bootstrap=cfg.bootstrap,
+                                metric_weights=scorer.metric_weights())
     summary = _summary(run_rows, targets, preds, keys, scorer, entries)
+    summary["bootstrap"] = cfg.bootstrap.describe()
     csv_path, json_path = aggregate_paths(out)
     results.write_aggregate(entries, summary, prov, csv_path, json_path)
     return EvaluateResult(run_rows, entries, summary, prov, out, csv_path, json_path)

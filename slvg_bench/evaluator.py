@@ -331,7 +331,8 @@ class Evaluator:
         if not self._rows:
             raise UsageError("Evaluator.compute: no video was scored yet (call update() first)")
         rows = self.rows()
-        entries = results.aggregate(rows, self.scorer.classes, self.options)
+        entries = results.aggregate(rows, self.scorer.classes, self.options,
+                                    metric_weights=self.scorer.metric_weights())
         summary = {
             "n_videos": len(rows),
             "n_frames": int(rows["n_frames"].sum()),

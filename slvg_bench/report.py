@@ -4,17 +4,21 @@ from __future__ import annotations
 
 
 def print_aggregate(console, title: str, entries, summary: dict) -> None:
-    """The figures (value, direction, videos, missing, note), protocol notes, unavailable metrics, failures.
+    """The figures (value, direction, 95 % interval, videos, missing, note), protocol notes, unavailable
+    metrics, failures.
 
     A figure with a ``warning`` (an FVD from an unofficial I3D file) has ``!`` after its value, the
-    warning as its note, and the warning again in bold yellow below the table."""
+    warning as its note, and the warning again in bold yellow below the table. When the primary
+    figures are over different numbers of videos (a metric skipped some), a line below says so."""
     from rich.markup import escape
     from rich.table import Table
 
     unavailable = summary.get("unavailable_metrics", {})
     table = Table(title=title, title_justify="left")
-    for col, kw in [("metric", {}), ("", {}), ("value", {"justify": "right"}), ("videos", {"justify": "right"}),
-                    ("missing", {"justify": "right"}), ("note", {"overflow": "fold"})]:
+    level = next((e.ci_level for e in entries if getattr(e, "ci_level", None)), 0.95)
+    right = {"justify": "right"}
+    for col, kw in [("metric", {}), ("", {}), ("value", right), (f"{level:.0%} CI", right), ("videos", right),
+                    ("missing", right), ("note", {"overflow": "fold"})]:
         table.add_column(col, **kw)
     for e in entries:
         value = "n/a" if e.value != e.value else f"{e.value:.6g}"
@@ -27,9 +31,16 @@ def print_aggregate(console, title: str, entries, summary: dict) -> None:
         if warning and e.value == e.value:
             value += " !"
             note = f"{warning}; {note}" if note else warning
-        table.add_row(escape(e.name), "↑" if e.higher_is_better else "↓", value, str(e.n_videos), str(e.n_missing),
-                      escape(note))
+        lo, hi = getattr(e, "ci_low", float("nan")), getattr(e, "ci_high", float("nan"))
+        ci = f"[{lo:.4g}, {hi:.4g}]" if lo == lo and hi == hi else "–"
+        table.add_row(escape(e.name), "↑" if e.higher_is_better else "↓", value, ci, str(e.n_videos),
+                      str(e.n_missing), escape(note))
     console.print(table)
+    counts = {e.name: e.n_videos for e in entries if e.primary and e.value == e.value}
+    if len(set(counts.values())) > 1:
+        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+        console.print(f"[yellow]the figures are over different videos[/] (a metric could not score some; see "
+                      f"'missing'): {escape(listed)}", highlight=False, soft_wrap=True)
     shown = set()
     for e in entries:
         if e.reducer == "corpus" and e.details and e.metric not in shown:

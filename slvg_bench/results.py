@@ -19,7 +19,10 @@ processes may write shards into the same store; nothing they write is lost.
 
 :func:`aggregate` computes dataset figures from rows alone, with exactly
 rounded sums (``math.fsum``), so one process or N processes, any row order,
-give identical numbers.
+give identical numbers. Each figure carries ``n_videos`` (the videos that metric actually
+scored: columns can differ when a metric skips a video), a 95 % bootstrap interval over those
+videos (``ci_low``/``ci_high``, :mod:`slvg_bench.stats`; seeded, so also identical) and its
+signature (:mod:`slvg_bench.signatures`).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from slvg_bench.errors import SlvgError
@@ -290,6 +294,11 @@ class AggregateRow:
     details: dict = field(default_factory=dict)
     primary: bool = True
     warning: str | None = None  # a computed value that must not be read as an ordinary one (e.g. an unofficial I3D)
+    ci_low: float = math.nan  # bootstrap interval over the n_videos videos (NaN: none, ci_note says why)
+    ci_high: float = math.nan
+    ci_level: float | None = None
+    ci_note: str | None = None
+    signature: str = ""  # slvg_bench.signatures: the protocol of this figure, ending in n:<n_videos>
 
     @property
     def name(self) -> str:
@@ -313,7 +322,53 @@ def _reduce(values: pd.Series, n_frames: pd.Series, reducer: str) -> float:
     return math.fsum(float(v) for v in values) / len(values)
 
 
-def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: Any = None) -> list[AggregateRow]:
+def video_figure(rows: pd.DataFrame, column: str, reducer: str):
+    """The :class:`~slvg_bench.stats.RatioFigure` of a per-video column: its finite values in ``ok``
+    rows, weighted by ``n_frames`` for the ``frame`` reducer (``frame-weighted mean``)."""
+    from slvg_bench.stats import RatioFigure
+
+    ok = rows[rows["status"] == "ok"] if len(rows) else rows
+    valid = ok[ok[column].notna()] if column in ok.columns else ok.iloc[:0]
+    weights = valid["n_frames"].to_numpy(dtype=float) if reducer in ("frame", "frame-weighted mean") else None
+    return RatioFigure.mean(valid["video_id"].astype(str).tolist(), valid[column].to_numpy(dtype=float), weights)
+
+
+def metric_options_of(cls: type, options_root: Any) -> Any:
+    """The options of metric class ``cls``: its section of ``options_root`` (a ``MetricOptions``), else
+    its defaults (None for a metric without options)."""
+    if cls.options_key and options_root is not None:
+        return getattr(options_root, cls.options_key, None)
+    return cls.options_class() if getattr(cls, "options_class", None) is not None else None
+
+
+def corpus_resampling_of(cls: type, rows: pd.DataFrame, options: Any) -> dict[str, Any]:
+    """``cls.corpus_resampling``; a failure becomes the reason (an interval must never end a run's aggregation)."""
+    try:
+        return cls.corpus_resampling(rows, options)
+    except (ValueError, TypeError, KeyError, FloatingPointError, ArithmeticError, np.linalg.LinAlgError) as e:
+        return {c: f"no interval: {type(e).__name__}: {e}" for c in cls.info.output_columns}
+
+
+def _interval_fields(figure: Any, value: float, n: int, options) -> dict[str, Any]:
+    """``ci_low/ci_high/ci_level/ci_note`` of one figure (its resampling ``figure``, or a reason string)."""
+    from slvg_bench.stats import bootstrap_interval
+
+    if not math.isfinite(value):
+        return {"ci_note": "no value, no interval"}
+    if isinstance(figure, str) or figure is None:
+        return {"ci_note": figure or "no interval: no resampling rule for this figure"}
+    if figure.n != n:
+        return {"ci_note": f"no interval: the resampling rule found {figure.n} videos, the figure has {n}"}
+    iv = bootstrap_interval(figure, options)
+    if iv.reason:
+        return {"ci_note": iv.reason}
+    note = (f"recentred by the bootstrap bias ({iv.bias:+.6g}): resamples that repeat videos inflate this "
+            f"metric's small-sample bias" if iv.bias else None)
+    return {"ci_low": iv.low, "ci_high": iv.high, "ci_level": iv.level, "ci_note": note}
+
+
+def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: Any = None, *, bootstrap: Any = None,
+              metric_weights: Mapping[str, Mapping[str, str]] | None = None) -> list[AggregateRow]:
     """Dataset figures of every metric from result rows (values from status ``ok`` rows only).
 
     ``n_missing`` of every figure counts the videos that gave it no value: ok rows without one
@@ -323,7 +378,17 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
     Per-video metrics: one entry per column and reducer (``info.reducers``; the
     first is primary and is labelled with the bare column id). Corpus metrics:
     the class's ``compute_corpus(rows, options)``.
+
+    Every figure gets its bootstrap interval over its own ``n_videos`` videos
+    (:class:`~slvg_bench.stats.BootstrapOptions` ``bootstrap``, default B = 20 000, seed 0;
+    ``resamples=0`` for none) and its signature (``metric_weights``: ``{metric id: {weight id: sha256}}``
+    of the instances that scored the rows, for the signatures' ``w:`` tokens).
     """
+    from slvg_bench.signatures import protocol_signature, with_n
+    from slvg_bench.stats import BootstrapOptions
+
+    boot = (bootstrap or BootstrapOptions()).validate()
+    metric_weights = metric_weights or {}
     ok = rows[rows["status"] == "ok"] if not rows.empty else rows
     not_ok = rows[rows["status"] != "ok"] if not rows.empty else rows
     # videos that failed (or were missing) are not scored, and every figure counts them as missing
@@ -336,12 +401,20 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
     out: list[AggregateRow] = []
     for cls in metric_classes:
         info = cls.info
+        weights = metric_weights.get(info.id)
         if info.level == "corpus":
             options = getattr(options_root, cls.options_key) if (options_root is not None and cls.options_key) else None
-            for col, res in cls.compute_corpus_columns(rows, options).items():
+            columns = cls.compute_corpus_columns(rows, options)
+            figures = corpus_resampling_of(cls, rows, options) if boot.resamples else {}
+            signature = protocol_signature(info, metric_options_of(cls, options_root), weights, "corpus")
+            for col, res in columns.items():
+                n = int(res.details.get("n_videos", 0))
+                ci = (_interval_fields(figures.get(col), res.value, n, boot) if boot.resamples
+                      else {"ci_note": "no interval: bootstrap resamples set to 0"})
                 out.append(AggregateRow(info.id, col, "corpus", res.value, info.higher_is_better, info.version,
-                                        int(res.details.get("n_videos", 0)), 0, res.n_missing + len(not_ok),
-                                        with_failed(res.reason), res.details, warning=res.warning))
+                                        n, 0, res.n_missing + len(not_ok),
+                                        with_failed(res.reason), res.details, warning=res.warning,
+                                        signature=with_n(signature, n), **ci))
             continue
         for col in info.output_columns:
             if col not in ok.columns:
@@ -356,11 +429,15 @@ def aggregate(rows: pd.DataFrame, metric_classes: Iterable[type], options_root: 
             reason = with_failed(reason)
             for i, reducer in enumerate(info.reducers):
                 value = _reduce(valid[col], valid["n_frames"], reducer) if len(valid) else math.nan
+                label = "frame-weighted mean" if reducer == "frame" else "video mean"
+                ci = (_interval_fields(video_figure(valid, col, reducer), value, len(valid), boot) if boot.resamples
+                      else {"ci_note": "no interval: bootstrap resamples set to 0"})
+                signature = protocol_signature(info, metric_options_of(cls, options_root), weights, label)
                 out.append(AggregateRow(
-                    info.id, col, "frame-weighted mean" if reducer == "frame" else "video mean", value,
+                    info.id, col, label, value,
                     info.higher_is_better, info.version, len(valid),
                     int(valid["n_frames"].sum()) if len(valid) else 0, len(missing) + len(not_ok), reason,
-                    primary=i == 0,
+                    primary=i == 0, signature=with_n(signature, len(valid)), **ci,
                 ))
     return out
 
@@ -396,8 +473,8 @@ def aggregate_records(entries: list[AggregateRow]) -> list[dict]:
 def write_aggregate(entries: list[AggregateRow], summary: dict, provenance: dict, csv_path: Path, json_path: Path) -> None:
     """``<out>.aggregate.csv`` (one line per figure) and ``.json`` (figures + summary + provenance), atomically."""
     recs = aggregate_records(entries)
-    cols = ["name", "metric", "column", "reducer", "primary", "value", "direction", "n_videos", "n_frames",
-            "n_missing", "reason", "version", "warning"]
+    cols = ["name", "metric", "column", "reducer", "primary", "value", "ci_low", "ci_high", "ci_level", "direction",
+            "n_videos", "n_frames", "n_missing", "reason", "version", "warning", "ci_note", "signature"]
     table = pd.DataFrame([{k: r[k] for k in cols} for r in recs], columns=cols)
     from slvg_bench.outputs import write_text_atomic
 

@@ -186,6 +186,10 @@ class Scorer:
         """Whether any available metric needs ``target_keypoints`` or ``keypoint_estimator``."""
         return any(what in m.info.needs for mid, m in self.metrics.items() if mid not in self.unavailable)
 
+    def metric_weights(self) -> dict[str, dict[str, str]]:
+        """``{metric id: {weight id: sha256}}`` of the available metrics (the signatures' ``w:`` tokens)."""
+        return {mid: m.weight_digests() for mid, m in self.metrics.items() if mid not in self.unavailable}
+
     def mark_unavailable(self, need: str, reason: str) -> list[str]:
         """Make every available metric that needs ``need`` (``keypoint_estimator``, …) unavailable:
         its reason is ``"<id> unavailable: <reason>"``. Returns the ids marked."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from slvg_bench.scoring import MetricOptions
+from slvg_bench.stats import BootstrapOptions
 
 TASKS = ("reconstruction", "cross-person")
 
@@ -27,6 +28,8 @@ class RunConfig:
     ``split``: the evaluation split (``test``; ``dev`` where the dataset has one). Leaderboards are per split.
     ``metrics``: None = the task's defaults (+ region metrics when the dataset has keypoints).
     ``checkpoint_sha256`` is filled in once the checkpoint is known.
+    ``bootstrap``: B, seed and level of the figures' confidence intervals (never changes a figure,
+    so it is not hashed; :mod:`slvg_bench.stats`).
     """
 
     method: str = ""
@@ -40,6 +43,7 @@ class RunConfig:
     checkpoint_sha256: Optional[str] = None
     pair_seed: int = 0
     options: MetricOptions = field(default_factory=MetricOptions)
+    bootstrap: BootstrapOptions = field(default_factory=BootstrapOptions)
 
 
 def hashed_fields(cfg: RunConfig) -> dict:
@@ -48,4 +52,5 @@ def hashed_fields(cfg: RunConfig) -> dict:
 
     d = to_dict(cfg)
     d.pop("checkpoint", None)  # the same file under another path is the same run
+    d.pop("bootstrap", None)  # intervals never change a figure
     return d

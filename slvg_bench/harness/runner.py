@@ -260,9 +260,11 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
             results.refuse_mixed(all_rows, chash, out / RESULTS_FILE)
             rows = all_rows[all_rows["run_id"] == run_id]
             rows = rows[rows["video_id"].isin([j.video_id for j in jobs])]
-            entries = results.aggregate(rows, scorer.classes, cfg.options)
+            entries = results.aggregate(rows, scorer.classes, cfg.options, bootstrap=cfg.bootstrap,
+                                        metric_weights=scorer.metric_weights())
             summary = _summary(rows, jobs, scorer, entries, cfg)
             summary["label"] = label or cfg.method
+            summary["bootstrap"] = cfg.bootstrap.describe()
             results.write_aggregate(entries, summary, prov, out / "aggregate.csv", out / "aggregate.json")
         D.barrier(ctx_dist)
         D.shutdown(ctx_dist)

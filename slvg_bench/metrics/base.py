@@ -67,6 +67,10 @@ class MetricInfo:
         weights: weight ids (``arch.tag``) it may need, for docs and provenance.
         needs: ``target_keypoints`` and/or ``keypoint_estimator``.
         unit, value_range, summary: for tables and docs.
+        signature: the protocol tokens of the metric's signature (:mod:`slvg_bench.signatures`), e.g.
+            ``("range:[0,1]", "cov:{covariance}")``; ``{field}`` is replaced by that field of the
+            metric's options. Empty (the default): every option field as ``field:value`` (but caches
+            and batch sizes), so a new metric needs nothing.
     """
 
     id: str
@@ -80,6 +84,7 @@ class MetricInfo:
     unit: str = ""
     value_range: str = ""
     summary: str = ""
+    signature: tuple[str, ...] = ()
 
     @property
     def output_columns(self) -> tuple[str, ...]:
@@ -214,6 +219,19 @@ class Metric:
         """``{column: figure}`` of a corpus metric with several columns (``info.columns``; WER and
         WER on the real videos); by default the one figure of :meth:`compute_corpus`."""
         return {cls.info.id: cls.compute_corpus(rows, options)}
+
+    @classmethod
+    def corpus_resampling(cls, rows: "pd.DataFrame", options: Any = None) -> dict[str, Any]:
+        """``{column: figure}`` of a corpus metric that :mod:`slvg_bench.stats` can recompute on
+        resampled videos (a ``RatioFigure`` or ``FrechetFigure`` built from the rows' state, the same
+        videos as :meth:`compute_corpus_columns`), or ``{column: reason}`` where it cannot.
+
+        The default: no interval, and the reason says so (a corpus metric without this rule gets
+        no confidence interval and no paired test — never a made-up one).
+        """
+        reason = (f"no interval: corpus metric {cls.info.id!r} has no rule to recompute its figure on resampled "
+                  f"videos (Metric.corpus_resampling)")
+        return {c: reason for c in cls.info.output_columns}
 
 
 def nan_if_empty(values: list[float]) -> float:

@@ -139,6 +139,8 @@ class FVD(Metric):
         weights=(NETWORK_WEIGHTS["tats"], NETWORK_WEIGHTS["styleganv"]),
         value_range="0 (same distribution) … unbounded",
         summary="Fréchet distance of I3D-K400 logits of 16-frame clips, 224² bilinear, [-1,1], unbiased cov.",
+        signature=("clip:{clip_length}", "clips:{clips}", "resize:{resize}", "range:[-1,1]", "cov:{covariance}",
+                   "feat:logits400"),
     )
 
     def __init__(self, options: FVDOptions | None = None, device="cpu", batch_frames: int = 32, *,
@@ -247,6 +249,20 @@ class FVD(Metric):
             return CorpusResult(float("nan"), len(pred), details, f"FVD needs at least 2 clips per side, got {len(pred)}")
         value = frechet_distance_from_features(target, pred, options.covariance)
         return CorpusResult(value, len(pred), details, n_missing=len(missing), warning=warning)
+
+    @classmethod
+    def corpus_resampling(cls, rows, options: FVDOptions | None = None) -> dict[str, Any]:
+        """FVD on resampled videos: each video's target (real) and predicted (generated) clip features
+        from the rows, the videos :meth:`compute_corpus` uses (a :class:`~slvg_bench.stats.FrechetFigure`)."""
+        from slvg_bench.stats import FrechetFigure
+
+        options = options or FVDOptions()
+        if STATE_PRED not in rows.columns or STATE_TARGET not in rows.columns:
+            return {METRIC_ID: "no interval: these rows hold no FVD features"}
+        ok = rows[rows["status"] == "ok"]
+        have = ok[ok[STATE_PRED].map(_has_features).astype(bool) & ok[STATE_TARGET].map(_has_features).astype(bool)]
+        return {METRIC_ID: FrechetFigure(have["video_id"].astype(str).tolist(), list(have[STATE_TARGET]),
+                                         list(have[STATE_PRED]), FEATURE_DIM, options.covariance)}
 
 
 def _stack(values) -> np.ndarray:

@@ -32,6 +32,7 @@ class L1(Metric):
         unit="[0,1] intensity",
         value_range="0 (identical) … 1",
         summary="mean |pred − target| on [0,1] RGB; dataset = mean over all frames (FOMM)",
+        signature=("range:[0,1]", "rgb"),
     )
 
     def score(self, pair: VideoPair) -> dict[str, float]:

@@ -125,6 +125,7 @@ def _lpips_info(net: str, trunk: str) -> MetricInfo:
         weights=(BACKBONE_WEIGHTS[net],),
         value_range="0 (identical) … ~1",
         summary=f"lpips 0.1.4, net {trunk}, v0.1, inputs [-1,1]; mean over frames, then videos",
+        signature=(f"net:{net}", "lin:v0.1", "range:[-1,1]"),
     )
 
 

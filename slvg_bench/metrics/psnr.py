@@ -51,6 +51,7 @@ class PSNR(Metric):
         value_range=f"0 … {PSNR_CAP:g} dB (identical frames = {PSNR_CAP:g}, the cap)",
         summary=f"10·log10(1/MSE) per frame on [0,1] RGB, data range 1 (= skimage), capped at {PSNR_CAP:g} dB; "
                 f"dataset = mean over all frames",
+        signature=("range:[0,1]", "rgb", f"cap:{PSNR_CAP:g}dB"),
     )
 
     def score(self, pair: VideoPair) -> dict[str, float]:

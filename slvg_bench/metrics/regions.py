@@ -76,7 +76,11 @@ class _RegionMetric(Metric, abc.ABC):
         return out
 
 
-def _info(metric_id: str, prefix: str, higher: bool, summary: str, weights: tuple[str, ...] = ()) -> MetricInfo:
+BOX_SIGNATURE = "boxes:conf{conf_threshold:g}/pts{min_points}/margin{margin:g}/min{min_size}/p{percentile:g}"
+
+
+def _info(metric_id: str, prefix: str, higher: bool, summary: str, weights: tuple[str, ...] = (),
+          signature: tuple[str, ...] = ()) -> MetricInfo:
     return MetricInfo(
         id=metric_id,
         version=1,
@@ -85,12 +89,14 @@ def _info(metric_id: str, prefix: str, higher: bool, summary: str, weights: tupl
         weights=weights,
         needs=("target_keypoints",),
         summary=summary,
+        signature=(BOX_SIGNATURE, *signature),
     )
 
 
 class RegionL1(_RegionMetric):
     prefix = "l1"
-    info = _info("region-l1", "l1", False, "L1 on [0,1] RGB inside hand/mouth boxes from target keypoints")
+    info = _info("region-l1", "l1", False, "L1 on [0,1] RGB inside hand/mouth boxes from target keypoints",
+                 signature=("range:[0,1]", "rgb"))
 
     def crop_scores(self, pred, target):
         return l1_per_frame(pred, target)
@@ -98,7 +104,8 @@ class RegionL1(_RegionMetric):
 
 class RegionSSIM(_RegionMetric):
     prefix = "ssim"
-    info = _info("region-ssim", "ssim", True, "Wang-settings SSIM inside hand/mouth boxes from target keypoints")
+    info = _info("region-ssim", "ssim", True, "Wang-settings SSIM inside hand/mouth boxes from target keypoints",
+                 signature=("range:[0,1]", "rgb-mean", "win:gauss11/sigma1.5", "k:0.01/0.03"))
 
     def crop_scores(self, pred, target):
         return ssim_per_frame(pred, target, WANG)
@@ -121,7 +128,8 @@ def resize_crops(crops: torch.Tensor, size: int = LPIPS_REGION_SIZE) -> torch.Te
 class RegionLPIPSAlex(_RegionMetric):
     prefix = "lpips-alex"
     info = _info("region-lpips-alex", "lpips-alex", False,
-                 "LPIPS-alex v0.1 on hand/mouth crops resized to 64×64", (BACKBONE_WEIGHTS["alex"],))
+                 "LPIPS-alex v0.1 on hand/mouth crops resized to 64×64", (BACKBONE_WEIGHTS["alex"],),
+                 signature=("net:alex", "lin:v0.1", "range:[-1,1]", f"crop:{LPIPS_REGION_SIZE}"))
 
     def __init__(self, options: BoxOptions | None = None, device="cpu", batch_frames: int = 32, *,
                  random_backbone: bool = False, backbone_path=None):

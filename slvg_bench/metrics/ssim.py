@@ -166,6 +166,7 @@ class SSIM(Metric):
         unit="",
         value_range="-1 … 1 (1 = identical)",
         summary="SSIM, Gaussian 11-tap σ=1.5, population cov., K=(0.01,0.03), L=1, RGB mean, valid region",
+        signature=("range:[0,1]", "rgb-mean", "win:gauss11/sigma1.5", "k:0.01/0.03", "cov:population", "valid"),
     )
 
     def score(self, pair: VideoPair) -> dict[str, float]:
@@ -186,4 +187,5 @@ class SSIMSkimageDefault(SSIM):
         higher_is_better=True,
         value_range="-1 … 1 (1 = identical)",
         summary="SSIM with skimage defaults: 7×7 uniform window, sample covariance, L=1, RGB mean",
+        signature=("range:[0,1]", "rgb-mean", "win:uniform7", "k:0.01/0.03", "cov:sample", "valid"),
     )

@@ -133,6 +133,7 @@ class TCD(Metric):
         unit="fraction of elements",
         value_range="0 … 1",
         summary="PGMM eq. 12–13, T=0.5 on the 0–255 scale, fraction over H×W×3; tcd-target = target vs itself",
+        signature=("thr:{threshold:g}", "scale:{scale:g}", "reduce:{reduction}"),
     )
 
     def __init__(self, options: TCDOptions | None = None, device="cpu", batch_frames: int = 32):

@@ -81,6 +81,7 @@ class WER(Metric):
         unit="%",
         value_range="0 … unbounded (insertions can exceed 100)",
         summary="CorrNet gloss recognition, official scoring (sclite 3/3/4 alignment, Σ errors / Σ ref glosses)",
+        signature=("decoder:{decoder}", "align:3/3/4", "percent"),
     )
 
     def __init__(self, options: WEROptions | None = None, device="cpu", batch_frames: int = 32, *,
@@ -173,6 +174,29 @@ class WER(Metric):
     def compute_corpus_columns(cls, rows, options: WEROptions | None = None) -> dict[str, CorpusResult]:
         """Both figures (``wer``, ``wer-real``) from the rows."""
         return corpus_figures(rows)
+
+    @classmethod
+    def corpus_resampling(cls, rows, options: WEROptions | None = None) -> dict[str, Any]:
+        """Both figures on resampled videos (sentences): per video ``100·errors`` over its reference glosses,
+        the official counts of :func:`~slvg_bench.metrics.wer.count_sentence` (a
+        :class:`~slvg_bench.stats.RatioFigure`: Σ errors / Σ reference glosses on every resample)."""
+        from slvg_bench.metrics.wer import count_sentence
+        from slvg_bench.stats import RatioFigure
+
+        if STATE_HYP not in rows.columns:
+            reason = "no interval: these rows hold no recognitions"
+            return {METRIC_ID: reason, REAL_COLUMN: reason}
+        ok = rows[rows["status"] == "ok"]
+        have = ok[ok[STATE_REF].map(lambda v: isinstance(v, str) and bool(v.strip()))]
+        recognizers = sorted(set(have[STATE_RECOGNIZER]))
+        convention = ((recognizers[0].split("|") + ["", ""])[1] if recognizers else "") or "plain"
+        ids = have["video_id"].astype(str).tolist()
+        out: dict[str, Any] = {}
+        for column, state in ((METRIC_ID, STATE_HYP), (REAL_COLUMN, STATE_HYP_REAL)):
+            counts = [count_sentence(str(ref).split(), str(hyp or "").split(), convention)
+                      for ref, hyp in zip(have[STATE_REF], have[state])]
+            out[column] = RatioFigure(ids, [100.0 * c.errors for c in counts], [c.n_ref for c in counts])
+        return out
 
 
 def corpus_figures(rows) -> dict[str, CorpusResult]:
