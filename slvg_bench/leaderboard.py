@@ -3,10 +3,15 @@
 ``collect_runs`` reads ``aggregate.json`` files under a runs folder; ``build_table`` makes one
 row per measured method (the newest run of each) and one per reported row of
 ``leaderboards/reported.csv`` (never mixed: a ``source`` column says measured or reported);
-``render_markdown`` bolds the best measured value per column, puts ↑/↓ in the header and the
-metric conventions (FVD clips and covariance, TCD scale and threshold, WER procedure) in
-footnotes; a value that carries a warning (an FVD from an I3D file that is not the official one)
-gets a footnote with it, as an n/a gets its reason. The files are generated, never hand-edited.
+:func:`slvg_bench.comparison.compare` compares the measured rows of each column on the videos they
+all scored (values, 95 % bootstrap intervals, ``n``, paired tests against the best, signatures);
+``render_markdown`` shows ``value ± half-width``, bolds the best measured value per column together
+with every method not significantly worse (paired test, p >= alpha), puts ↑/↓ in the header, the
+metric conventions (FVD clips and covariance, TCD scale and threshold, WER procedure) and each
+column's signature under the table, and footnotes for common sets and mixed signatures; a value
+that carries a warning (an FVD from an I3D file that is not the official one) gets a footnote with
+it, as an n/a gets its reason. The CSV has ``<metric>:lo``, ``:hi``, ``:n`` and ``:p`` columns. The
+files are generated, never hand-edited.
 """
 
 from __future__ import annotations
@@ -43,6 +48,12 @@ class Entry:
     finished_at: str = ""
     details: dict = field(default_factory=dict)
     n_expected: Optional[int] = None  # videos the run expected (more than n_videos: an incomplete run)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)  # column -> 95 % interval (lo, hi)
+    counts: dict[str, int] = field(default_factory=dict)  # column -> videos the value is over
+    p_values: dict[str, float] = field(default_factory=dict)  # column -> paired test against the column's best
+    signatures: dict[str, str] = field(default_factory=dict)  # column -> signature (slvg_bench.signatures)
+    figure_info: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (metric id, reducer)
+    notes_by_column: dict[str, str] = field(default_factory=dict)  # column -> note for the CSV (common set)
 
     @property
     def incomplete(self) -> bool:
@@ -78,10 +89,17 @@ def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> l
         s = data.get("summary", {})
         if (s.get("dataset"), s.get("split"), s.get("task")) != (dataset, split, task):
             continue
-        values, details = {}, {}
+        values, details, intervals, counts, signatures, info = {}, {}, {}, {}, {}, {}
         for a in data.get("aggregate", []):
             if a.get("primary", True):
                 values[a["column"]] = math.nan if a.get("value") is None else float(a["value"])
+                info[a["column"]] = (a.get("metric", a["column"]), a.get("reducer", "video mean"))
+                if a.get("n_videos") is not None:
+                    counts[a["column"]] = int(a["n_videos"])
+                if a.get("ci_low") is not None and a.get("ci_high") is not None:
+                    intervals[a["column"]] = (float(a["ci_low"]), float(a["ci_high"]))
+                if a.get("signature"):
+                    signatures[a["column"]] = a["signature"]
                 if a.get("reason"):
                     details[a["column"]] = a["reason"]
                 if a.get("warning"):
@@ -96,7 +114,8 @@ def collect_runs(runs_dir: str | Path, dataset: str, split: str, task: str) -> l
         e = Entry(method=s.get("label") or s.get("method", "?"), source="measured", values=values,
                   resolution=prov.get("config", {}).get("resolution"), n_videos=n, run_dir=str(path.parent),
                   finished_at=s.get("finished_at", ""), details={**details, "provenance": prov},
-                  n_expected=int(n_expected) if n_expected is not None else None)
+                  n_expected=int(n_expected) if n_expected is not None else None, intervals=intervals,
+                  counts=counts, signatures=signatures, figure_info=info)
         if e.incomplete:
             e.note = f"incomplete: {e.n_videos} of {e.n_expected} videos scored"
         if e.method not in best or e.finished_at > best[e.method].finished_at:
@@ -165,51 +184,128 @@ def best_values(columns: list[str], rows: list[Entry]) -> dict[str, float]:
     return out
 
 
+def _fmt_end(v: float | None) -> str:
+    """An interval end or p-value for the CSV (6 significant digits; empty when there is none)."""
+    return "" if v is None or not math.isfinite(v) else f"{v:.6g}"
+
+
 def write_csv(path: Path, columns: list[str], rows: list[Entry], dataset: str, split: str, task: str) -> None:
+    """One line per row: each metric column ``c`` followed by ``c:lo``, ``c:hi`` (the 95 % interval),
+    ``c:n`` (videos the value is over) and ``c:p`` (paired test against the column's best)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    header = ["method", "source", "dataset", "split", "task", "resolution", "n_videos"]
+    header += [h for c in columns for h in (c, f"{c}:lo", f"{c}:hi", f"{c}:n", f"{c}:p")] + ["note"]
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["method", "source", "dataset", "split", "task", "resolution", "n_videos", *columns, "note"])
+        w.writerow(header)
         for e in rows:
             notes = [e.note] + [f"{c}: {e.warning(c)}" for c in columns if c in e.values and e.warning(c)]
-            w.writerow([e.method, e.source, dataset, split, task, e.resolution or "", e.n_videos or "",
-                        *[_fmt(e.values.get(c, math.nan), c) if c in e.values else "" for c in columns],
+            notes += [e.notes_by_column[c] for c in columns if c in e.notes_by_column]
+            cells = []
+            for c in columns:
+                lo, hi = e.intervals.get(c, (None, None))
+                n = e.counts.get(c) if e.source == "measured" and c in e.values else None
+                cells += [_fmt(e.values.get(c, math.nan), c) if c in e.values else "", _fmt_end(lo), _fmt_end(hi),
+                          "" if n is None else n, _fmt_end(e.p_values.get(c))]
+            w.writerow([e.method, e.source, dataset, split, task, e.resolution or "", e.n_videos or "", *cells,
                         "; ".join(n for n in notes if n)])
 
 
-def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: str, task: str) -> str:
+class _Notes:
+    """Footnotes ``[^k]``, numbered in the order they are first used."""
+
+    def __init__(self):
+        self.items: list[str] = []
+
+    def ref(self, text: str) -> str:
+        if text not in self.items:
+            self.items.append(text)
+        return f"[^{self.items.index(text) + 1}]"
+
+
+def _cell(e: Entry, c: str, bold: bool, notes: _Notes) -> str:
+    if c not in e.values:
+        return ""
+    text = _fmt(e.values[c], c)
+    if text != "n/a" and c in e.intervals:
+        lo, hi = e.intervals[c]
+        decimals = len(text.partition(".")[2])  # the half-width with the value's precision
+        text += f" ± {(hi - lo) / 2:.{decimals}f}"
+    if bold:
+        text = f"**{text}**"
+    if e.source == "measured" and text == "n/a" and c in e.details:
+        text = f"n/a{notes.ref(portable_reason(e.details[c]))}"
+    elif e.source == "measured" and text != "n/a" and e.warning(c):
+        text = f"{text}{notes.ref(portable_reason(e.warning(c)))}"
+    return text
+
+
+def _signature_lines(columns: list[str], rows: list[Entry], notes: _Notes) -> list[str]:
+    """One line per column under the table: its signature, or where it has several, a footnote."""
+    out = []
+    for c in columns:
+        valued = [e for e in rows if e.source == "measured" and isinstance(e.values.get(c), float)
+                  and not math.isnan(e.values[c])]
+        sigs = {e.signatures[c] for e in valued if c in e.signatures}
+        if not sigs:
+            continue
+        unsigned = [e.method for e in valued if c not in e.signatures]
+        if len(sigs) == 1 and not unsigned:
+            out.append(f"- {c}: `{next(iter(sigs))}`")
+        else:
+            listed = "; ".join(f"{e.method}: `{e.signatures.get(c, 'not recorded (aggregated before signatures)')}`"
+                               for e in valued)
+            what = f"{len(sigs)} signatures" if len(sigs) > 1 else f"`{next(iter(sigs))}`, not recorded for some rows"
+            out.append(f"- {c}: {what}{notes.ref(f'{c}: signatures of the rows: {listed}')}")
+    return out
+
+
+def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: str, task: str,
+                    stats: dict | None = None, options=None) -> str:
+    """The leaderboard as Markdown; ``stats`` (the :class:`~slvg_bench.comparison.TableStats` of
+    :func:`slvg_bench.comparison.compare`) adds the columns' footnotes and the table's notes;
+    ``options`` (:class:`~slvg_bench.stats.BootstrapOptions`) the level and alpha.
+
+    Bold: the best measured value of a column and every measured, non-sanity row whose paired test
+    against it has ``p >= alpha`` — never in a column whose rows carry different signatures."""
+    from slvg_bench.stats import BootstrapOptions
+
+    from slvg_bench.comparison import TableStats
+
+    options = options or BootstrapOptions()
+    stats = stats or TableStats()
     best = best_values(columns, rows)
     arrow = {c: "↑" if c in HIGHER_IS_BETTER else "↓" for c in columns}
-    lines = [f"# {dataset} · {split} · {task}", "",
-             "| method | source | res. | videos | " + " | ".join(f"{c} {arrow[c]}" for c in columns) + " |",
-             "|---|---|---|---|" + "---:|" * len(columns)]
-    notes: list[str] = []  # distinct reasons for n/a cells and warnings on values, one footnote each
+    notes = _Notes()  # distinct reasons for n/a cells and warnings on values first, then column notes
+    body = []
     for e in rows:
         cells = []
         for c in columns:
-            if c not in e.values:
-                cells.append("")
-                continue
-            text = _fmt(e.values[c], c)
-            if e.source == "measured" and not is_sanity(e.method) and c in best and e.values[c] == best[c]:
-                text = f"**{text}**"
-            if e.source == "measured" and text == "n/a" and c in e.details:
-                reason = portable_reason(e.details[c])
-                if reason not in notes:
-                    notes.append(reason)
-                text = f"n/a[^{notes.index(reason) + 1}]"
-            elif e.source == "measured" and text != "n/a" and e.warning(c):
-                warning = portable_reason(e.warning(c))
-                if warning not in notes:
-                    notes.append(warning)
-                text = f"{text}[^{notes.index(warning) + 1}]"
-            cells.append(text)
+            comparable = getattr(stats.get(c), "comparable", True)
+            candidate = (e.source == "measured" and not is_sanity(e.method) and c in best and comparable
+                         and c in e.values)
+            bold = candidate and (e.values[c] == best[c] or e.p_values.get(c, -1.0) >= options.alpha)
+            cells.append(_cell(e, c, bold, notes))
         source = "measured" if e.source == "measured" else f"reported ({e.note})"
         videos = f"{e.n_videos} of {e.n_expected} (incomplete)" if e.incomplete else (e.n_videos or "")
-        lines.append(f"| {e.method} | {source} | {e.resolution or ''} | {videos} | " + " | ".join(cells) + " |")
-    lines += ["", "Bold: best measured value per column among the methods (the sanity rows `static` = every "
-              "frame is the source image and `oracle` = the target itself bracket each metric). Reported rows are the numbers printed in the PGMM paper "
-              "(Shi et al., ECCV 2024) on the real dataset; they are never mixed with measured numbers.", ""]
+        body.append(f"| {e.method} | {source} | {e.resolution or ''} | {videos} | " + " | ".join(cells) + " |")
+    heads = []
+    for c in columns:
+        refs = "".join(notes.ref(n) for n in getattr(stats.get(c), "notes", []))
+        heads.append(f"{c} {arrow[c]}{refs}")
+    lines = [f"# {dataset} · {split} · {task}", "",
+             "| method | source | res. | videos | " + " | ".join(heads) + " |",
+             "|---|---|---|---|" + "---:|" * len(columns), *body]
+    level = f"{options.level:.0%}"
+    lines += ["", f"Bold: the best measured value per column and every method not significantly worse than it "
+              f"(two-sided paired approximate-randomisation test on the videos both scored, p ≥ {options.alpha:g}; "
+              f"`<metric>:p` in the CSV). The sanity rows (`static` = every frame is the source image, `oracle` = "
+              f"the target itself) bracket each metric and never take the mark. ± is half the width of the "
+              f"{level} percentile bootstrap interval over videos (B = {options.resamples}, seed {options.seed}; "
+              f"the ends are `<metric>:lo`/`:hi` in the CSV; FVD's is recentred, docs/statistics.md); "
+              f"`videos` counts the videos a run scored, the signatures below the videos each column compares. "
+              "Reported rows are the numbers printed in the PGMM paper (Shi et al., ECCV 2024) on the real "
+              "dataset; they are never mixed with measured numbers.", ""]
     fvd = next((e.details.get("fvd-i3d-k400:protocol") for e in rows if e.details.get("fvd-i3d-k400:protocol")), None)
     wer = next(({k: p[k] for k in ("recognizer", "decoder", "convention") if p.get(k)}
                 for e in rows for p in [e.details.get("wer:protocol") or {}] if p.get("recognizer")), None)
@@ -226,30 +322,41 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
         + (f"; this table: {json.dumps(fvd, ensure_ascii=False)}" if fvd else "."),
     ]
     lines += [f"- {c}" for c in conv]
-    if notes:
-        lines += [""] + [f"[^{i + 1}]: {n}" for i, n in enumerate(notes)]
+    if stats.notes:
+        lines += ["", *stats.notes]
+    signatures = _signature_lines(columns, rows, notes)
+    if signatures:
+        lines += ["", "Signatures (metric protocol, docs/statistics.md; `n` = the videos the column compares; "
+                  "reported rows have none):", "", *signatures]
+    if notes.items:
+        lines += [""] + [f"[^{i + 1}]: {n}" for i, n in enumerate(notes.items)]
     return "\n".join(lines) + "\n"
 
 
 def write_leaderboard(dataset: str, split: str, task: str, runs_dir: str | Path, out_dir: str | Path,
-                      include_reported: bool = True) -> tuple[Path, Path, list[Entry]]:
-    """Collect, build and write ``<out>/<dataset>_<split>_<task>.csv`` and ``.md``."""
+                      include_reported: bool = True, bootstrap=None) -> tuple[Path, Path, list[Entry]]:
+    """Collect, compare (:func:`slvg_bench.comparison.compare`; ``bootstrap``: its
+    :class:`~slvg_bench.stats.BootstrapOptions`) and write ``<out>/<dataset>_<split>_<task>.csv`` and ``.md``."""
+    from slvg_bench.comparison import compare
     from slvg_bench.errors import SlvgError
+    from slvg_bench.stats import BootstrapOptions
 
+    options = (bootstrap or BootstrapOptions()).validate()
     measured = collect_runs(runs_dir, dataset, split, task)
     reported = reported_entries(dataset, split, task) if include_reported else []
     if not measured and not reported:
         raise SlvgError(f"no runs for {dataset}/{split}/{task} under {str(runs_dir)!r} and no reported numbers; "
                         f"run `slvg-bench run --method M --dataset {dataset} --split {split}` first")
     columns, rows = build_table(measured, reported)
+    stats = compare(columns, rows, options)
     out_dir = Path(out_dir)
     stem = f"{dataset}_{split}_{task}"
     csv_path, md_path = out_dir / f"{stem}.csv", out_dir / f"{stem}.md"
     from slvg_bench.errors import output_error
 
+    markdown = render_markdown(columns, rows, dataset, split, task, stats, options)
     for path, write in ((csv_path, lambda: write_csv(csv_path, columns, rows, dataset, split, task)),
-                        (md_path, lambda: md_path.write_text(render_markdown(columns, rows, dataset, split, task),
-                                                             encoding="utf-8"))):
+                        (md_path, lambda: md_path.write_text(markdown, encoding="utf-8"))):
         try:
             write()
         except OSError as e:

@@ -15,9 +15,15 @@ import click
 @click.option("--out", "out_dir", type=click.Path(), default="leaderboards", show_default=True,
               help="Where <dataset>_<split>_<task>.csv/.md are written.")
 @click.option("--reported/--no-reported", default=True, show_default=True, help="Add the paper's reported rows.")
-def leaderboard(dataset, split, task, runs_dir, out_dir, reported) -> None:
+@click.option("--resamples", type=click.IntRange(min=0), default=None,
+              help="B: bootstrap resamples per interval and randomisations per paired test [default: 20000; "
+                   "0 = no intervals, no tests].")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resampling.")
+def leaderboard(dataset, split, task, runs_dir, out_dir, reported, resamples, seed) -> None:
     """Write leaderboards/<dataset>_<split>_<task>.csv and .md: one row per measured method
-    (the newest run of each), the paper's reported rows beside them, best values in bold."""
+    (the newest run of each), the paper's reported rows beside them. Each column compares the
+    methods on the videos they all scored: value ± half the 95 % bootstrap interval, the best in
+    bold with every method a paired test does not find worse (p >= 0.05), signatures below."""
     from rich.markup import escape
 
     from slvg_bench.console import err_console
@@ -43,7 +49,10 @@ def leaderboard(dataset, split, task, runs_dir, out_dir, reported) -> None:
     ensure_dir(out_dir)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        csv_path, md_path, rows = write_leaderboard(dataset, split, task, runs_dir, out_dir, reported)
+        from slvg_bench.stats import DEFAULT_RESAMPLES, BootstrapOptions
+
+        options = BootstrapOptions(resamples=DEFAULT_RESAMPLES if resamples is None else resamples, seed=seed)
+        csv_path, md_path, rows = write_leaderboard(dataset, split, task, runs_dir, out_dir, reported, options)
     for w in caught:
         err_console.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False, soft_wrap=True)
     click.echo(md_path.read_text())
