@@ -272,3 +272,24 @@ register(WeightSpec(
           "bit-reproducible across machines, so a retrain differs in its last digits and its checksum",
     extra={"method": "pgmm", "dataset": "synthsign", "preset": "cpu-ft"},
 ))
+register(WeightSpec(
+    id="tpsmm.synthsign",
+    filename="tpsmm-synthsign.pt",
+    packaged="tpsmm-synthsign.pt",
+    sha256="34266cb02733383d9327ce63b39bd313c6eba0f358dc5613aef54634027b08c3",
+    size_bytes=6970809,
+    license="MIT (trained by slvg-bench on its synthetic synthsign data)",
+    origin="TPSMM at 128x128, K = 10, no background predictor, trained here on synthsign's train split with the "
+           "same budget and deviations as pgmm.synthsign: presets `cpu` (3740 steps, bf16 autocast, ~35 min alone "
+           "on 2 CPU cores) then `cpu-ft` (1020 steps, occlusion sparsity 10, ~10 min); stored in float16 "
+           "(`slvg-bench weights pack`). Dev split: L1 0.0202 / SSIM 0.883 vs static 0.0218 / 0.877; its keypoints "
+           "collapsed (spread ~9 px, motion 1-4 px), so the hands are static's (docs/methods/tpsmm.md)",
+    used_by=("tpsmm",),
+    produced_by="slvg-bench train -m tpsmm -d synthsign --preset cpu && "
+                "slvg-bench train -m tpsmm -d synthsign --preset cpu-ft && "
+                "slvg-bench weights pack $SLVG_BENCH_HOME/training/tpsmm/synthsign-cpu-ft/final.pt tpsmm-synthsign.pt",
+    notes="code commit 8da38da4 (stage 1, resumed once at step 100) and 3aaa4f3d (stage 2; no change to TPSMM "
+          "between them); CPU training is not bit-reproducible across machines, so a retrain differs in its last "
+          "digits and its checksum",
+    extra={"method": "tpsmm", "dataset": "synthsign", "preset": "cpu-ft"},
+))
