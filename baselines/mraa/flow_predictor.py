@@ -41,14 +41,14 @@ def _cast(params: dict, dtype: torch.dtype) -> dict:
     return {k: v.to(dtype) for k, v in params.items() if k in ("shift", "affine", "covar")}
 
 
-def warp_precise(image: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
-    """Backward warp (``align_corners=False``) sampling in at least float32.
+def warp_precise(image: torch.Tensor, grid: torch.Tensor, align_corners: bool = MRAA_ALIGN_CORNERS) -> torch.Tensor:
+    """Backward warp (official: ``align_corners=False``) sampling in at least float32.
 
     Under AMP the features may be half precision; sampling coordinates in half precision would be off
     by up to ~0.4% of the image (bf16), so both are promoted (a no-op in float32/float64).
     """
     dtype = torch.promote_types(torch.promote_types(image.dtype, grid.dtype), torch.float32)
-    return warp(image.to(dtype), grid.to(dtype), align_corners=MRAA_ALIGN_CORNERS)
+    return warp(image.to(dtype), grid.to(dtype), align_corners=align_corners)
 
 
 class PixelwiseFlowPredictor(nn.Module):
@@ -56,7 +56,8 @@ class PixelwiseFlowPredictor(nn.Module):
 
     Args (official names): block_expansion, num_blocks, max_features (hourglass), num_regions (K),
         num_channels, estimate_occlusion_map, scale_factor (0.25), region_var (0.01),
-        use_covar_heatmap, use_deformed_source, revert_axis_swap (sign rule on ``A_S·A_D⁻¹``).
+        use_covar_heatmap, use_deformed_source, revert_axis_swap (sign rule on ``A_S·A_D⁻¹``),
+        align_corners (grid_sample convention; official False, see :class:`~baselines.mraa.config.MRAAModelConfig`).
 
     Attributes with official state-dict names: ``hourglass`` (BatchNorm), ``mask``, ``occlusion``
     (when estimated), ``down`` (when scale_factor ≠ 1).
@@ -65,7 +66,7 @@ class PixelwiseFlowPredictor(nn.Module):
     def __init__(self, block_expansion: int, num_blocks: int, max_features: int, num_regions: int,
                  num_channels: int, estimate_occlusion_map: bool = False, scale_factor: float = 1,
                  region_var: float = 0.01, use_covar_heatmap: bool = False, use_deformed_source: bool = True,
-                 revert_axis_swap: bool = False):
+                 revert_axis_swap: bool = False, align_corners: bool = MRAA_ALIGN_CORNERS):
         super().__init__()
         in_features = (num_regions + 1) * (num_channels * int(use_deformed_source) + 1)
         self.hourglass = Hourglass(block_expansion, in_features, num_blocks, max_features, norm="batch")
@@ -80,6 +81,7 @@ class PixelwiseFlowPredictor(nn.Module):
         self.use_covar_heatmap = use_covar_heatmap
         self.use_deformed_source = use_deformed_source
         self.revert_axis_swap = revert_axis_swap
+        self.align_corners = bool(align_corners)
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor, subsample="slice")
 
@@ -126,7 +128,7 @@ class PixelwiseFlowPredictor(nn.Module):
         bs, c, h, w = source_down.shape
         n = sparse_motions.shape[1]
         src = source_down.unsqueeze(1).expand(bs, n, c, h, w).reshape(bs * n, c, h, w)
-        out = warp_precise(src, sparse_motions.reshape(bs * n, h, w, 2))
+        out = warp_precise(src, sparse_motions.reshape(bs * n, h, w, 2), self.align_corners)
         return out.view(bs, n, c, h, w)
 
     def forward(self, source_image: torch.Tensor, driving_region_params: dict, source_region_params: dict,

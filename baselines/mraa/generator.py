@@ -10,7 +10,8 @@ blends warped source features into the decoder at every resolution:
 4. ``out = warp(f_0)·O + out·(1 − O)``; ``out = sigmoid(final(out))``;
 5. ``prediction = warp(S)·O + out·(1 − O)`` — the pixel-space blend with the warped source.
 
-All warps and resizes use ``align_corners=False`` (the official default-argument calls).
+All warps and resizes use ``align_corners=False`` (the official default-argument calls) unless the
+model config sets ``align_corners: true`` (see :class:`~baselines.mraa.config.MRAAModelConfig`).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from baselines.common.warping import MRAA_ALIGN_CORNERS, resize_flow, resize_map
 from baselines.mraa.flow_predictor import PixelwiseFlowPredictor, warp_precise
 
 
-def warp_with_flow(inp: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+def warp_with_flow(inp: torch.Tensor, flow: torch.Tensor, align_corners: bool = MRAA_ALIGN_CORNERS) -> torch.Tensor:
     """Warp ``B×C×H×W`` with a flow of any resolution (bilinearly resized first), sampling in ≥ float32."""
-    return warp_precise(inp, resize_flow(flow, inp.shape[2:], MRAA_ALIGN_CORNERS))
+    return warp_precise(inp, resize_flow(flow, inp.shape[2:], align_corners), align_corners)
 
 
 def _width(block_expansion: int, max_features: int, i: int) -> int:
@@ -39,7 +40,8 @@ class Generator(nn.Module):
 
     Args (official names): num_channels, num_regions, block_expansion, max_features, num_down_blocks,
         num_bottleneck_blocks, pixelwise_flow_predictor_params (kwargs of
-        :class:`~baselines.mraa.flow_predictor.PixelwiseFlowPredictor`), skips, revert_axis_swap.
+        :class:`~baselines.mraa.flow_predictor.PixelwiseFlowPredictor`), skips, revert_axis_swap,
+        align_corners (official False).
 
     Attributes with official state-dict names: ``pixelwise_flow_predictor``, ``first``,
     ``down_blocks``, ``up_blocks``, ``bottleneck.r{i}``, ``final``.
@@ -47,11 +49,12 @@ class Generator(nn.Module):
 
     def __init__(self, num_channels: int, num_regions: int, block_expansion: int, max_features: int,
                  num_down_blocks: int, num_bottleneck_blocks: int, pixelwise_flow_predictor_params: dict,
-                 skips: bool = False, revert_axis_swap: bool = True):
+                 skips: bool = False, revert_axis_swap: bool = True, align_corners: bool = MRAA_ALIGN_CORNERS):
         super().__init__()
+        self.align_corners = bool(align_corners)
         self.pixelwise_flow_predictor = PixelwiseFlowPredictor(
             num_regions=num_regions, num_channels=num_channels, revert_axis_swap=revert_axis_swap,
-            **pixelwise_flow_predictor_params)
+            align_corners=self.align_corners, **pixelwise_flow_predictor_params)
         self.first = SameBlock2d(num_channels, block_expansion, kernel_size=(7, 7), padding=(3, 3), norm="batch")
         self.down_blocks = nn.ModuleList([
             DownBlock2d(_width(block_expansion, max_features, i), _width(block_expansion, max_features, i + 1),
@@ -79,17 +82,16 @@ class Generator(nn.Module):
             feats.append(block(feats[-1]))
         return feats
 
-    @staticmethod
-    def _blend(skip: torch.Tensor, previous: Optional[torch.Tensor], motion: dict) -> torch.Tensor:
+    def _blend(self, skip: torch.Tensor, previous: Optional[torch.Tensor], motion: dict) -> torch.Tensor:
         """Warp ``skip`` with the flow; with an occlusion map O: ``skip·O (+ previous·(1 − O))``.
 
         Without an occlusion map the warped skip replaces ``previous`` (official behaviour).
         """
-        warped = warp_with_flow(skip, motion["optical_flow"])
+        warped = warp_with_flow(skip, motion["optical_flow"], self.align_corners)
         occlusion = motion.get("occlusion_map")
         if occlusion is None:
             return warped
-        occlusion = resize_map(occlusion, warped.shape[2:], MRAA_ALIGN_CORNERS)
+        occlusion = resize_map(occlusion, warped.shape[2:], self.align_corners)
         if previous is None:
             return warped * occlusion
         return warped * occlusion + previous * (1 - occlusion)
@@ -129,7 +131,7 @@ class Generator(nn.Module):
         motion = self.pixelwise_flow_predictor(source_image, driving_region_params, source_region_params,
                                                bg_params, source_down=source_down)
         out = {
-            "deformed": warp_with_flow(source_image, motion["optical_flow"]),
+            "deformed": warp_with_flow(source_image, motion["optical_flow"], self.align_corners),
             "motion": motion,
             "prediction": self.decode(source_image, features, motion),
         }

@@ -17,7 +17,8 @@ from baselines.mraa.regions import sign_corrected
 
 def equivariance_losses(region_predictor: Callable[[torch.Tensor], dict], driving: torch.Tensor,
                         driving_params: dict, transform: RandomTPS, weight_shift: float = 10.0,
-                        weight_affine: float = 10.0, revert_axis_swap: bool = True) -> tuple[dict, dict]:
+                        weight_affine: float = 10.0, revert_axis_swap: bool = True,
+                        align_corners: bool = MRAA_ALIGN_CORNERS) -> tuple[dict, dict]:
     """Equivariance of the regions under a random warp T (applied to the driving frame).
 
     - shift: ``weight_shift · mean|μ_D − T(μ_T)|``;
@@ -30,13 +31,14 @@ def equivariance_losses(region_predictor: Callable[[torch.Tensor], dict], drivin
         driving: ``B×C×H×W``; driving_params: its region parameters.
         transform: the random warp (FOMM/MRAA kernel).
         weight_shift, weight_affine: 0 skips a term.
+        align_corners: the warp convention of the model (official False).
     Returns:
         ``(losses, extras)``: losses ``{"equivariance_shift", "equivariance_affine"}`` (the non-zero ones),
         extras ``{"transformed_frame", "transformed_region_params"}``.
     """
     device = driving.device.type
     with torch.autocast(device_type=device, enabled=False):  # warps and 2×2 algebra in full precision
-        frame = transform.transform_frame(driving, align_corners=MRAA_ALIGN_CORNERS)
+        frame = transform.transform_frame(driving, align_corners=align_corners)
     params_t = region_predictor(frame)
     losses = {}
     with torch.autocast(device_type=device, enabled=False):

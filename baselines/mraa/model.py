@@ -42,7 +42,7 @@ def build_networks(cfg: MRAAModelConfig, with_bg: bool = True, with_avd: bool = 
                  estimate_occlusion_map=fp.estimate_occlusion_map, scale_factor=fp.scale_factor,
                  region_var=fp.region_var, use_covar_heatmap=fp.use_covar_heatmap,
                  use_deformed_source=fp.use_deformed_source),
-            skips=gen.skips, revert_axis_swap=cfg.revert_axis_swap),
+            skips=gen.skips, revert_axis_swap=cfg.revert_axis_swap, align_corners=cfg.align_corners),
         "avd_network": AVDNetwork(cfg.num_regions, avd.id_bottle_size, avd.pose_bottle_size,
                                   revert_axis_swap=cfg.revert_axis_swap) if with_avd else None,
     }

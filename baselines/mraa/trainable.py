@@ -73,7 +73,7 @@ class MRAATrainingModel(MRAA):
                                          kernel="fomm", device=driving.device, dtype=driving.dtype)
             eq, _ = equivariance_losses(self.region_predictor, driving, driving_params, transform,
                                         loss_cfg.equivariance_shift, loss_cfg.equivariance_affine,
-                                        self.model_config.revert_axis_swap)
+                                        self.model_config.revert_axis_swap, self.model_config.align_corners)
             losses.update(eq)
         if loss_cfg.bg != 0 and self.bg_predictor.bg_type != "zero":
             losses["bg"] = background_loss(bg_params, self.bg_predictor(driving, source), loss_cfg.bg)

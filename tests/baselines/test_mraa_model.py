@@ -129,6 +129,43 @@ def test_identity_motion_reproduces_the_source_closely():
     assert err[..., 4:-4, 4:-4].mean() < six_pixels / 2
 
 
+def test_align_corners_true_makes_no_motion_the_exact_identity():
+    """The ``align_corners`` switch (synthsign presets): the same no-motion set-up as above returns the
+    source itself (sampling at pixel centres), where the official convention zooms it; the switch is
+    carried through to the equivariance loss's warp."""
+    errors = {}
+    for align in (False, True):
+        torch.manual_seed(0)
+        cfg = tiny_model_config(size=128, bg_type="zero")
+        cfg.align_corners = align
+        model = MRAA(cfg).eval()
+        src = smooth_frames(2, size=128)
+        with torch.no_grad():
+            model.generator.pixelwise_flow_predictor.occlusion.bias.fill_(40.0)
+            rs = model.region_predictor(src)
+            out = model.generate(src, rs, rs, model.bg_predictor(src, src))
+        errors[align] = float((out["prediction"] - src).abs().max())
+        assert float((out["deformed"] - src).abs().max()) == pytest.approx(errors[align], abs=1e-3)
+    assert errors[True] < 1e-4 < 0.01 < errors[False]
+
+    class _Spy:
+        def __init__(self):
+            self.seen = []
+        def transform_frame(self, frame, align_corners):
+            self.seen.append(align_corners)
+            return frame
+        def warp_coordinates(self, xy):
+            return xy
+    spy = _Spy()
+    model = MRAA(tiny_model_config(size=64)).eval()
+    frames = smooth_frames(2, size=64)
+    with torch.no_grad():
+        params = model.region_predictor(frames)
+        equivariance_losses(model.region_predictor, frames, params, spy, 1.0, 0.0, align_corners=True)
+        equivariance_losses(model.region_predictor, frames, params, spy, 1.0, 0.0)
+    assert spy.seen == [True, False]
+
+
 def _blob_scene(size: int = 128, n: int = 5):
     """n anisotropic Gaussian blobs (one per channel) and a detector taking the channels as heatmaps."""
     g = torch.Generator().manual_seed(0)
