@@ -38,6 +38,7 @@ import torch
 
 from slvg_bench import weights
 from slvg_bench.errors import UsageError, WeightsUnavailableError
+from slvg_bench.metrics import stored_features
 from slvg_bench.metrics.base import CorpusResult, Metric, MetricInfo, MetricSkip, VideoPair
 from slvg_bench.metrics.feature_cache import FeatureCache, clip_key
 from slvg_bench.metrics.frechet import frechet_distance
@@ -48,6 +49,7 @@ WEIGHT_ID = "inception-v3.pytorch-fid"
 STATE_PRED = f"{METRIC_ID}:pred"
 STATE_TARGET = f"{METRIC_ID}:target"
 STATE_NETWORK = f"{METRIC_ID}:network"
+COLUMNS = stored_features.FeatureColumns(METRIC_ID, "FID", "Inception", FEATURE_DIM)
 PREPROCESSING = "uint8/255, bilinear 299x299 align_corners=False, 2x-1"
 IMAG_ATOL = 1e-3  # pytorch-fid's calculate_frechet_distance
 
@@ -200,33 +202,27 @@ class FIDInception(Metric):
         """FID from result rows (their stored features); NaN + reason when it cannot be computed."""
         options = options or FIDOptions()
         details = protocol(options)
-        if STATE_PRED not in rows.columns:
-            return CorpusResult(float("nan"), 0, details, f"{METRIC_ID} was not computed for these rows")
-        ok = rows[rows["status"] == "ok"]
-        has = ok[STATE_PRED].map(_has_features).astype(bool)
-        missing = ok[~has]
-        if len(missing):
-            reason_col = f"{METRIC_ID}_reason"
-            first = missing.iloc[0]
-            why = first[reason_col] if reason_col in missing.columns and isinstance(first[reason_col], str) else "no features stored"
-            return CorpusResult(float("nan"), 0, details,
-                                f"{len(missing)} of {len(ok)} videos have no FID features; first {first['video_id']!r}: {why}",
-                                n_missing=len(missing))
-        networks = sorted(set(ok[STATE_NETWORK]))
-        if len(networks) > 1:
-            return CorpusResult(float("nan"), 0, details, f"rows mix features of different Inception files: {networks}")
-        fake, real = _stack(ok[STATE_PRED]), _stack(ok[STATE_TARGET])
-        details.update(network=networks[0] if networks else None, n_videos=int(len(ok)),
+        chosen = stored_features.select(rows, COLUMNS, details)
+        if isinstance(chosen, CorpusResult):
+            return chosen
+        have = chosen.have
+        fake, real = _stack(have[STATE_PRED]), _stack(have[STATE_TARGET])
+        details.update(network=chosen.network, n_videos=int(len(have)),
                        n_frames_generated=int(len(fake)), n_frames_real=int(len(real)))
         if len(fake) < 2 or len(real) < 2:
             return CorpusResult(float("nan"), len(fake), details, f"FID needs at least 2 frames per side, got {len(fake)}")
         return CorpusResult(fid_from_features(real, fake), len(fake), details)
 
+    @classmethod
+    def corpus_resampling(cls, rows, options: FIDOptions | None = None) -> dict[str, Any]:
+        """FID on resampled videos: a resampled video brings all its scored frames (frames of one video
+        are not independent samples), real = its target frames, generated = its predicted ones
+        (a :class:`~slvg_bench.stats.FrechetFigure` with the unbiased covariance FID uses)."""
+        return stored_features.resampling_figure(rows, COLUMNS, "unbiased")
+
 
 def _stack(values) -> np.ndarray:
-    arrays = [np.asarray(v, np.float32) for v in values if _has_features(v)]
-    return np.concatenate(arrays).reshape(-1, FEATURE_DIM) if arrays else np.zeros((0, FEATURE_DIM), np.float32)
+    return stored_features.stack_features(values, FEATURE_DIM)
 
 
-def _has_features(value) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value))
+_has_features = stored_features.has_features

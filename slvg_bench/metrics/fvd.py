@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from slvg_bench.errors import UsageError, WeightsUnavailableError
-from slvg_bench.metrics import fvd_clips
+from slvg_bench.metrics import fvd_clips, stored_features
 from slvg_bench.metrics.base import CorpusResult, Metric, MetricInfo, MetricSkip, VideoPair
 from slvg_bench.metrics.feature_cache import FeatureCache, clip_key
 from slvg_bench.metrics.frechet import COVARIANCES, frechet_distance_from_features
@@ -53,6 +53,7 @@ STATE_NETWORK = f"{METRIC_ID}:network"
 STATE_UPSTREAM = f"{METRIC_ID}:upstream"
 FEATURE_DIM = 400
 SKIPPED_SHORT = "skipped (--fvd-skip-short)"
+COLUMNS = stored_features.FeatureColumns(METRIC_ID, "FVD", "I3D", FEATURE_DIM, skippable=SKIPPED_SHORT)
 UNOFFICIAL = "unofficial"
 
 
@@ -217,62 +218,35 @@ class FVD(Metric):
     @classmethod
     def compute_corpus(cls, rows, options: FVDOptions | None = None) -> CorpusResult:
         """FVD from result rows (their stored features); NaN + reason when it cannot be computed."""
-        import pandas as pd
-
         options = options or FVDOptions()
         details = protocol(options)
-        if STATE_PRED not in rows.columns:
-            return CorpusResult(float("nan"), 0, details, f"{METRIC_ID} was not computed for these rows")
-        ok = rows[rows["status"] == "ok"]
-        has = ok[STATE_PRED].map(_has_features).astype(bool)
-        missing = ok[~has]
-        reason_col = f"{METRIC_ID}_reason"
-        reasons = missing[reason_col] if reason_col in missing.columns else pd.Series(None, index=missing.index, dtype=object)
-        reasons = reasons.fillna("no features stored").astype(str)
-        short_skipped = reasons.str.startswith(SKIPPED_SHORT)
-        details["videos_skipped_short"] = int(short_skipped.sum())
-        blocking = reasons[~short_skipped]
-        if len(blocking):
-            first = blocking.index[0]
-            what = blocking.iloc[0] if blocking.nunique() == 1 else f"first {missing.loc[first, 'video_id']!r}: {blocking.iloc[0]}"
-            return CorpusResult(float("nan"), 0, details, f"{len(blocking)} of {len(ok)} videos have no FVD features; {what}",
-                                n_missing=len(missing))
-        have = ok[has]
-        networks = sorted(set(have[STATE_NETWORK]))
-        if len(networks) > 1:
-            return CorpusResult(float("nan"), 0, details, f"rows mix features of different I3D files: {networks}")
+        chosen = stored_features.select(rows, COLUMNS, details)
+        if isinstance(chosen, CorpusResult):
+            return chosen
+        have = chosen.have
         pred, target = _stack(have[STATE_PRED]), _stack(have[STATE_TARGET])
         matches, warning = upstream_check(have)
-        details.update(network=networks[0] if networks else None, matches_upstream_git_blob=matches,
+        details.update(network=chosen.network, matches_upstream_git_blob=matches,
                        n_videos=int(len(have)), n_clips_generated=int(len(pred)), n_clips_real=int(len(target)))
         if len(pred) < 2 or len(target) < 2:
             return CorpusResult(float("nan"), len(pred), details, f"FVD needs at least 2 clips per side, got {len(pred)}")
         value = frechet_distance_from_features(target, pred, options.covariance)
-        return CorpusResult(value, len(pred), details, n_missing=len(missing), warning=warning)
+        return CorpusResult(value, len(pred), details, n_missing=chosen.n_missing, warning=warning)
 
     @classmethod
     def corpus_resampling(cls, rows, options: FVDOptions | None = None) -> dict[str, Any]:
         """FVD on resampled videos: each video's target (real) and predicted (generated) clip features
         from the rows, the videos :meth:`compute_corpus` uses (a :class:`~slvg_bench.stats.FrechetFigure`)."""
-        from slvg_bench.stats import FrechetFigure
-
         options = options or FVDOptions()
-        if STATE_PRED not in rows.columns or STATE_TARGET not in rows.columns:
-            return {METRIC_ID: "no interval: these rows hold no FVD features"}
-        ok = rows[rows["status"] == "ok"]
-        have = ok[ok[STATE_PRED].map(_has_features).astype(bool) & ok[STATE_TARGET].map(_has_features).astype(bool)]
-        return {METRIC_ID: FrechetFigure(have["video_id"].astype(str).tolist(), list(have[STATE_TARGET]),
-                                         list(have[STATE_PRED]), FEATURE_DIM, options.covariance)}
+        return stored_features.resampling_figure(rows, COLUMNS, options.covariance)
 
 
 def _stack(values) -> np.ndarray:
     """Stored flattened per-video features -> ``N×400`` float32."""
-    arrays = [np.asarray(v, np.float32) for v in values if _has_features(v)]
-    return np.concatenate(arrays).reshape(-1, FEATURE_DIM) if arrays else np.zeros((0, FEATURE_DIM), np.float32)
+    return stored_features.stack_features(values, FEATURE_DIM)
 
 
-def _has_features(value) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value))
+_has_features = stored_features.has_features
 
 
 def fvd_between(
