@@ -137,6 +137,9 @@ class MRAALossConfig:
     pixel: tuple = ()  # L1 weight per pyramid scale (empty: off; the official recipes have none)
     ssim: float = 0.0  # weight of 1 − SSIM (0: off)
     motion_weight: float = 0.0  # pixel terms weigh moving pixels 1 + α (0: plain L1; see appearance_loss)
+    # weight of mean(1 − O) of the occlusion map O that blends the warped source into the output
+    # (0: off; not in the official recipe; TPSMM's and PGMM's loss.occlusion_sparsity)
+    occlusion_sparsity: float = 0.0
     transform: TransformParams = field(default_factory=TransformParams)
 
 

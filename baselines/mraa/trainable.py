@@ -64,9 +64,12 @@ class MRAATrainingModel(MRAA):
         source_params = self.region_predictor(source)
         driving_params = self.region_predictor(driving)
         bg_params = self.bg_predictor(source, driving)
-        prediction = self.generator(source, driving_params, source_params, bg_params)["prediction"]
+        generated = self.generator(source, driving_params, source_params, bg_params)
+        prediction = generated["prediction"]
 
         losses = dict(self.appearance(prediction, driving, source))
+        if loss_cfg.occlusion_sparsity != 0 and "occlusion_map" in generated:  # O = 1 keeps the warped source
+            losses["occlusion_sparsity"] = loss_cfg.occlusion_sparsity * (1 - generated["occlusion_map"].float()).mean()
         if loss_cfg.equivariance_shift != 0 or loss_cfg.equivariance_affine != 0:
             t = loss_cfg.transform
             transform = RandomTPS.sample(driving.shape[0], t.sigma_affine, t.sigma_tps, t.points_tps,

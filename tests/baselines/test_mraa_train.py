@@ -33,7 +33,13 @@ def _layers(path: Path) -> list[Path]:
 
 @pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_every_shipped_config_resolves_and_validates(path):
-    cfg = validate(load_config(MRAAConfig, *_layers(path)))
+    if path.stem.startswith("synthsign-cpu"):  # presets layered with 'extends': resolved as `train` does
+        from slvg_bench.training import resolve_config
+
+        cfg = validate(resolve_config("mraa", "synthsign", preset=path.stem[len("synthsign-"):]).config)
+        assert cfg.model.align_corners and cfg.model.image_size == (128, 128)
+    else:
+        cfg = validate(load_config(MRAAConfig, *_layers(path)))
     assert cfg.stage == ("avd" if path.stem.endswith("-avd") else "reconstruction")
     if path.stem in ("lsa64", "wlasl", "phoenix", "csl", "synthsign"):
         assert cfg.model.num_regions == 20 and cfg.model.image_size == (128, 128)
@@ -197,3 +203,26 @@ def test_our_checkpoint_round_trip_and_the_animator(tmp_path):
         animator.animate(src, drv, mode="absolute")
     with pytest.raises(UsageError, match="needs a checkpoint"):
         get_method("mraa").load(None)
+
+
+def test_occlusion_sparsity_is_the_weighted_mean_of_one_minus_the_occlusion_map():
+    torch.manual_seed(0)
+    cfg = tiny_config()
+    cfg.loss.occlusion_sparsity = 10.0
+    model = build(cfg).train()
+    batch = _batch()
+    captured = {}
+    forward = model.generator.forward
+
+    def spy(*args, **kwargs):
+        captured.update(forward(*args, **kwargs))
+        return captured
+
+    model.generator.forward = spy
+    _, losses = model(batch)
+    expected = 10.0 * (1 - captured["occlusion_map"].float()).mean()
+    assert torch.allclose(losses["occlusion_sparsity"], expected)
+    losses["occlusion_sparsity"].backward()
+    assert model.generator.pixelwise_flow_predictor.occlusion.weight.grad.abs().sum() > 0
+    cfg.loss.occlusion_sparsity = 0.0
+    assert "occlusion_sparsity" not in build(cfg)(batch)[1]
