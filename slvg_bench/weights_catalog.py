@@ -293,3 +293,24 @@ register(WeightSpec(
           "digits and its checksum",
     extra={"method": "tpsmm", "dataset": "synthsign", "preset": "cpu-ft"},
 ))
+register(WeightSpec(
+    id="mraa.synthsign",
+    filename="mraa-synthsign.pt",
+    packaged="mraa-synthsign.pt",
+    sha256="2ccdf1500b79bf48afa1a39d460da20508a7348cb33753738e1e22c0c1e91538",
+    size_bytes=5006621,
+    license="MIT (trained by slvg-bench on its synthetic synthsign data)",
+    origin="MRAA at 128x128, K = 10 regions, no background motion, align_corners true, trained here on "
+           "synthsign's train split with the same budget and deviations as pgmm.synthsign and tpsmm.synthsign: "
+           "presets `cpu` (3740 steps, bf16 autocast, ~19 min alone on 2 CPU cores) then `cpu-ft` (1020 steps, "
+           "occlusion sparsity 10, ~4.5 min); stored in float16 (`slvg-bench weights pack`). Dev split: L1 0.0213 / "
+           "SSIM 0.882 vs static 0.0218 / 0.877; its hands are static's (docs/methods/mraa.md)",
+    used_by=("mraa",),
+    produced_by="slvg-bench train -m mraa -d synthsign --preset cpu && "
+                "slvg-bench train -m mraa -d synthsign --preset cpu-ft && "
+                "slvg-bench weights pack $SLVG_BENCH_HOME/training/mraa/synthsign-cpu-ft/final.pt mraa-synthsign.pt",
+    notes="code commit cb1534b (stage 1; trained from its working tree) and f8d4087 (stage 2, the occlusion "
+          "sparsity term; no other change to MRAA between them); CPU training is not bit-reproducible across "
+          "machines, so a retrain differs in its last digits and its checksum",
+    extra={"method": "mraa", "dataset": "synthsign", "preset": "cpu-ft"},
+))

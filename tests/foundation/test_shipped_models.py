@@ -18,9 +18,10 @@ GENERATORS = [s for s in SHIPPED if s.extra.get("method")]
 MAX_TOTAL_BYTES = 60 * 1024 * 1024
 
 
-def test_pgmm_tpsmm_and_the_recognizer_ship_for_synthsign():
+def test_pgmm_tpsmm_mraa_and_the_recognizer_ship_for_synthsign():
     assert W.shipped_model("pgmm", "synthsign") == "pgmm.synthsign"
     assert W.shipped_model("tpsmm", "synthsign") == "tpsmm.synthsign"
+    assert W.shipped_model("mraa", "synthsign") == "mraa.synthsign"
     assert W.shipped_model("pgmm", "phoenix") is None
     assert W.get_spec("corrnet.synthsign-slvg").packaged
 

@@ -169,9 +169,9 @@ def test_reconstruct_cli_errors(synthsign_home, tmp_path, monkeypatch):
     vid = _first_test_video()
     res = _cli(["reconstruct", "-m", "static", "-d", "synthsign", "--video", vid, "--save-intermediates"])
     assert isinstance(res.exception, UsageError) and "pgmm, tpsmm" in str(res.exception)
-    res = _cli(["reconstruct", "-m", "mraa", "-d", "synthsign", "--video", vid])  # no shipped mraa model
+    res = _cli(["reconstruct", "-m", "dynast", "-d", "synthsign", "--video", vid])  # no shipped dynast model
     assert isinstance(res.exception, CheckpointError)
-    assert "slvg-bench train --method mraa --dataset synthsign" in str(res.exception)
+    assert "slvg-bench train --method dynast --dataset synthsign" in str(res.exception)
     res = _cli(["reconstruct", "-m", "static", "-d", "synthsign", "--video", vid + "x"])
     assert isinstance(res.exception, UsageError) and vid in str(res.exception)
     # sanity methods reconstruct without a checkpoint
