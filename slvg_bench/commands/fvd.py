@@ -20,7 +20,8 @@ def fvd(real: str, fake: str, real_side: str, fake_side: str, covariance: str) -
     slvg-bench fvd runA.parquet runB.parquet --real-side target --fake-side pred
     """
     from slvg_bench.errors import UsageError
-    from slvg_bench.metrics.fvd import STATE_PRED, STATE_TARGET, _has_features, fvd_between
+    from slvg_bench.metrics.fvd import STATE_PRED, STATE_TARGET, fvd_between
+    from slvg_bench.metrics.stored_features import has_features
     from slvg_bench.results import read_result_rows
 
     tables = []
@@ -28,7 +29,7 @@ def fvd(real: str, fake: str, real_side: str, fake_side: str, covariance: str) -
         rows = read_result_rows(path, name)
         rows = rows[rows["status"] == "ok"]
         col = STATE_PRED if side == "pred" else STATE_TARGET
-        if col not in rows.columns or not rows[col].map(_has_features).any():
+        if col not in rows.columns or not rows[col].map(has_features).any():
             raise UsageError(f"{name} {path!r} holds no stored FVD features of its {side} videos ({col}); score it "
                              f"with the fvd metric (its I3D weights installed) first")
         tables.append(rows)

@@ -224,5 +224,3 @@ class FIDInception(Metric):
 def _stack(values) -> np.ndarray:
     return stored_features.stack_features(values, FEATURE_DIM)
 
-
-_has_features = stored_features.has_features

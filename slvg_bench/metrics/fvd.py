@@ -246,8 +246,6 @@ def _stack(values) -> np.ndarray:
     return stored_features.stack_features(values, FEATURE_DIM)
 
 
-_has_features = stored_features.has_features
-
 
 def fvd_between(
     real_rows, fake_rows, real_side: str = "target", fake_side: str = "pred", covariance: str = "unbiased"
