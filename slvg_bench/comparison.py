@@ -67,19 +67,6 @@ def _finite(v: Any) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
 
 
-def _options_from_provenance(prov: dict):
-    """The MetricOptions recorded in a run's provenance (defaults where absent or unreadable)."""
-    from slvg_bench.config import from_dict
-    from slvg_bench.errors import UsageError
-    from slvg_bench.scoring import MetricOptions
-
-    data = ((prov.get("config") or {}).get("options")) or {}
-    try:
-        return from_dict(MetricOptions, data, "options.")
-    except UsageError:
-        return MetricOptions()
-
-
 def run_figures(entry) -> dict[str, Any]:
     """``{column: figure or reason}`` of a measured entry, rebuilt from its run's rows.
 
@@ -89,7 +76,8 @@ def run_figures(entry) -> dict[str, Any]:
     import pandas as pd
 
     from slvg_bench.metrics.registry import METRICS
-    from slvg_bench.results import corpus_resampling_of, metric_options_of, video_figure
+    from slvg_bench.results import (corpus_resampling_of, metric_options_from_provenance, metric_options_of,
+                                    video_figure)
 
     columns = dict(entry.figure_info)
     path = Path(entry.run_dir) / RESULTS_FILE if entry.run_dir else None
@@ -102,7 +90,7 @@ def run_figures(entry) -> dict[str, Any]:
     prov = entry.details.get("provenance") or {}
     if prov.get("config_hash") and "config_hash" in rows.columns:
         rows = rows[rows["config_hash"] == prov["config_hash"]]
-    options = _options_from_provenance(prov)
+    options = metric_options_from_provenance(prov)
     corpus: dict[str, dict] = {}
     out: dict[str, Any] = {}
     for col, (mid, reducer) in columns.items():

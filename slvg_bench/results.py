@@ -322,13 +322,35 @@ def _reduce(values: pd.Series, n_frames: pd.Series, reducer: str) -> float:
     return math.fsum(float(v) for v in values) / len(values)
 
 
+def valued_rows(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows that count for a per-video ``column``: finished (``status == "ok"``) with a value.
+
+    The one selection rule behind every figure rebuilt from rows (leaderboard intervals and tests,
+    ``slvg-bench check``'s paired test); a column the rows lack gives no rows."""
+    ok = rows[rows["status"] == "ok"] if len(rows) else rows
+    return ok[ok[column].notna()] if column in ok.columns else ok.iloc[:0]
+
+
+def metric_options_from_provenance(provenance: dict) -> Any:
+    """The ``MetricOptions`` a run recorded in its provenance (``config.options``); the defaults where
+    absent or unreadable (a run written by an older version)."""
+    from slvg_bench.config import from_dict
+    from slvg_bench.errors import UsageError
+    from slvg_bench.scoring import MetricOptions
+
+    data = (((provenance or {}).get("config") or {}).get("options")) or {}
+    try:
+        return from_dict(MetricOptions, data, "options.")
+    except UsageError:
+        return MetricOptions()
+
+
 def video_figure(rows: pd.DataFrame, column: str, reducer: str):
     """The :class:`~slvg_bench.stats.RatioFigure` of a per-video column: its finite values in ``ok``
     rows, weighted by ``n_frames`` for the ``frame`` reducer (``frame-weighted mean``)."""
     from slvg_bench.stats import RatioFigure
 
-    ok = rows[rows["status"] == "ok"] if len(rows) else rows
-    valid = ok[ok[column].notna()] if column in ok.columns else ok.iloc[:0]
+    valid = valued_rows(rows, column)
     weights = valid["n_frames"].to_numpy(dtype=float) if reducer in ("frame", "frame-weighted mean") else None
     return RatioFigure.mean(valid["video_id"].astype(str).tolist(), valid[column].to_numpy(dtype=float), weights)
 

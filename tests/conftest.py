@@ -38,6 +38,31 @@ def _isolated_home(tmp_path_factory, monkeypatch):
         monkeypatch.setenv("SLVG_BENCH_HOME", str(tmp_path_factory.getbasetemp() / "slvg_home"))
 
 
+@pytest.fixture
+def no_shipped_weights(tmp_path, monkeypatch):
+    """As if the package shipped no trained models (posenet.synthsign, corrnet.synthsign-slvg, the
+    synthsign generators): for tests of what happens when a weight is missing."""
+    from slvg_bench import weights
+
+    monkeypatch.setattr(weights, "SHIPPED_DIR", tmp_path / "no-shipped-files")
+
+
+def _shipped_listing() -> dict:
+    from slvg_bench import weights
+
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(weights.SHIPPED_DIR.glob("*"))}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_files_untouched():
+    """No test may write, replace or delete a file shipped inside the package (a fixture that installed
+    a weight at ``weight_path`` once overwrote and then deleted the shipped copy)."""
+    before = _shipped_listing()
+    yield
+    after = _shipped_listing()
+    assert after == before, f"a test changed slvg_bench/shipped/: before {before}, after {after}"
+
+
 @pytest.fixture(scope="module")
 def synthsign_home(tmp_path_factory):
     """A private ``SLVG_BENCH_HOME`` holding the tiny synthsign (seed 0); one per test module."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.commands.resampling import resampling_options
 from slvg_bench.devices import device_callback
 
 
@@ -54,9 +55,10 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--overwrite", is_flag=True, help="Replace results of a different configuration in --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout (table goes to stderr).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@resampling_options
 def evaluate(pred, target, out, metrics, glosses, wer_recognizer, keypoints, keypoint_estimator, align, fvd_skip_short, fvd_clip_length,
              fvd_covariance, fvd_network, config_file, overrides, method, dataset, device, batch_frames, limit,
-             overwrite, as_json, progress) -> None:
+             overwrite, as_json, progress, resamples, resample_seed) -> None:
     """Score generated videos (--pred) against targets (--target), matched by relative path.
 
     Any readable form on either side (mp4, avi, webm, mov, mkv, gif, frame
@@ -103,6 +105,9 @@ def evaluate(pred, target, out, metrics, glosses, wer_recognizer, keypoints, key
         layer["options"] = {"fvd": fvd}
     if wer_recognizer:
         layer.setdefault("options", {})["wer"] = {"recognizer": wer_recognizer}
+    if resamples is not None or resample_seed:
+        layer["bootstrap"] = {k: v for k, v in {"resamples": resamples, "seed": resample_seed or None}.items()
+                              if v is not None}
     cfg = load_config(EvaluateConfig, config_file, layer, overrides=overrides)
     result = run_evaluate(cfg, out, device=resolve_device(device), batch_frames=batch_frames, limit=limit,
                           overwrite=overwrite, progress=progress)

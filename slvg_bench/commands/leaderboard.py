@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.commands.resampling import bootstrap_options, resampling_options
+
 
 @click.command()
 @click.option("--dataset", "-d", required=True, help="Dataset id.")
@@ -15,11 +17,8 @@ import click
 @click.option("--out", "out_dir", type=click.Path(), default="leaderboards", show_default=True,
               help="Where <dataset>_<split>_<task>.csv/.md are written.")
 @click.option("--reported/--no-reported", default=True, show_default=True, help="Add the paper's reported rows.")
-@click.option("--resamples", type=click.IntRange(min=0), default=None,
-              help="B: bootstrap resamples per interval and randomisations per paired test [default: 20000; "
-                   "0 = no intervals, no tests].")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resampling.")
-def leaderboard(dataset, split, task, runs_dir, out_dir, reported, resamples, seed) -> None:
+@resampling_options
+def leaderboard(dataset, split, task, runs_dir, out_dir, reported, resamples, resample_seed) -> None:
     """Write leaderboards/<dataset>_<split>_<task>.csv and .md: one row per measured method
     (the newest run of each), the paper's reported rows beside them. Each column compares the
     methods on the videos they all scored: value ± half the 95 % bootstrap interval, the best in
@@ -49,9 +48,7 @@ def leaderboard(dataset, split, task, runs_dir, out_dir, reported, resamples, se
     ensure_dir(out_dir)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        from slvg_bench.stats import DEFAULT_RESAMPLES, BootstrapOptions
-
-        options = BootstrapOptions(resamples=DEFAULT_RESAMPLES if resamples is None else resamples, seed=seed)
+        options = bootstrap_options(resamples, resample_seed)
         csv_path, md_path, rows = write_leaderboard(dataset, split, task, runs_dir, out_dir, reported, options)
     for w in caught:
         err_console.print(f"[yellow]warning:[/] {escape(str(w.message))}", highlight=False, soft_wrap=True)

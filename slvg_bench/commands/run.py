@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.commands.resampling import bootstrap_options, resampling_options
 from slvg_bench.devices import device_callback
 
 
@@ -36,14 +37,16 @@ from slvg_bench.devices import device_callback
 @click.option("--plots", is_flag=True,
               help="Also write plots/<video>.png: L1, SSIM and TCD per frame and a TCD map (reconstruction only).")
 @click.option("--plot-frame", type=click.IntRange(min=0), default=None, help="Frame of the TCD map in --plots (default: the middle one).")
+@resampling_options
 @click.option("--json", "as_json", is_flag=True, help="Print the aggregate as JSON on stdout.")
 def run(method, dataset, task, split, checkpoint, train_preset, no_train, metrics, wer_recognizer, keypoint_estimator,
         device, batch_size, limit, resolution, data_root, out, overwrite, save_videos, label, plots, plot_frame,
-        as_json) -> None:
+        resamples, resample_seed, as_json) -> None:
     """Generate every video of TASK with METHOD on DATASET, score it, and write the run directory
     (per-video Parquet rows, aggregate CSV/JSON with provenance, generated videos). Resumable: rerun the
     same command to continue; a finished run prints its results (with --plots: draws the missing plots).
-    Works under torchrun (videos sharded)."""
+    Works under torchrun (videos sharded). --resamples/--resample-seed only change the intervals:
+    a finished run rerun with other values is re-aggregated, not regenerated."""
     import json
 
     from slvg_bench.console import err_console
@@ -53,7 +56,8 @@ def run(method, dataset, task, split, checkpoint, train_preset, no_train, metric
 
     cfg = RunConfig(method=method, dataset=dataset, task=task, split=split, resolution=resolution,
                     metrics=tuple(m.strip() for m in metrics.split(",")) if metrics else None,
-                    keypoint_estimator=keypoint_estimator, checkpoint=checkpoint)
+                    keypoint_estimator=keypoint_estimator, checkpoint=checkpoint,
+                    bootstrap=bootstrap_options(resamples, resample_seed))
     if wer_recognizer:
         from slvg_bench.metrics.wer_metric import WEROptions
 

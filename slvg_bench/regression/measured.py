@@ -60,10 +60,9 @@ class Measured:
         if self.rows is None:
             raise UsageError(f"{figure.name}: a paired test needs the run's per-video rows, which {self.source} "
                              "lacks; give the run directory or its .parquet result file")
-        rows = self.rows
-        if figure.column not in rows.columns:
+        ok = results.valued_rows(self.rows, figure.column)
+        if figure.column not in ok.columns:
             return pd.DataFrame({"video_id": [], "value": [], "n_frames": []})
-        ok = rows[(rows["status"] == "ok") & rows[figure.column].notna()]
         return pd.DataFrame({"video_id": ok["video_id"].astype(str).to_numpy(),
                              "value": ok[figure.column].astype(float).to_numpy(),
                              "n_frames": ok["n_frames"].astype(int).to_numpy()})
@@ -175,7 +174,7 @@ def _from_parquet(path: Path) -> Measured:
     rows = _read_rows(path)
     prov = results.read_provenance(path)
     classes = _metric_classes(rows, prov)
-    entries = results.aggregate(rows, classes, _options(prov))
+    entries = results.aggregate(rows, classes, results.metric_options_from_provenance(prov))
     return from_entries(str(path), entries, {}, rows, prov)
 
 
@@ -195,18 +194,6 @@ def _metric_classes(rows: pd.DataFrame, prov: Mapping) -> list[type]:
     if unknown:
         raise UsageError(f"the result file was scored with metrics this version does not know: {', '.join(unknown)}")
     return [METRICS.get(m) for m in ids]
-
-
-def _options(prov: Mapping):
-    """The MetricOptions recorded in a result file's provenance (defaults where absent)."""
-    from slvg_bench.config import from_dict
-    from slvg_bench.scoring import MetricOptions
-
-    data = ((prov.get("config") or {}).get("options")) or {}
-    try:
-        return from_dict(MetricOptions, data, "options.")
-    except UsageError:
-        return MetricOptions()
 
 
 def _from_result_object(obj) -> Measured:

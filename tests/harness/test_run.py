@@ -159,3 +159,27 @@ def test_leaderboard_bold_skips_sanity_rows_and_footnotes_have_no_machine_paths(
     assert "**0.05000**" in lines["pgmm"] and "**" not in lines["oracle"] + lines["static"] + lines["tpsmm"]
     assert md.count("[^1]:") == 1 and "/root/" not in md and "is not installed; install it with" in md
     assert "/path/to/alexnet.pth" in md  # the placeholder in the fix command stays
+
+
+def test_run_command_takes_resamples_and_seed_and_reaggregates_a_finished_run(env, tmp_path):
+    from click.testing import CliRunner
+
+    from slvg_bench.cli import cli
+
+    base = ["run", "-m", "static", "-d", "synthsign", "--metrics", "l1,ssim", "--limit", "3", "--device", "cpu",
+            "--no-save-videos", "--out", str(tmp_path / "r")]
+    r = CliRunner().invoke(cli, base + ["--resamples", "300", "--resample-seed", "4"])
+    assert r.exit_code == 0, r.output
+    agg = json.loads((tmp_path / "r" / "aggregate.json").read_text())
+    assert agg["summary"]["bootstrap"]["resamples"] == 300 and agg["summary"]["bootstrap"]["seed"] == 4
+    l1 = next(a for a in agg["aggregate"] if a["name"] == "l1")
+    assert l1["ci_low"] < l1["value"] < l1["ci_high"] and l1["n_videos"] == 3
+    finished = set(pd.read_parquet(tmp_path / "r" / "results.parquet")["finished_at"])
+    r = CliRunner().invoke(cli, base + ["--resamples", "0"])  # same run identity: only re-aggregated
+    assert r.exit_code == 0, r.output
+    again = json.loads((tmp_path / "r" / "aggregate.json").read_text())
+    l1_again = next(a for a in again["aggregate"] if a["name"] == "l1")
+    assert l1_again["value"] == l1["value"] and l1_again["ci_low"] is None and again["summary"]["bootstrap"]["resamples"] == 0
+    assert set(pd.read_parquet(tmp_path / "r" / "results.parquet")["finished_at"]) == finished  # nothing regenerated
+    r = CliRunner().invoke(cli, base + ["--resamples", "-1"])
+    assert r.exit_code != 0 and "--resamples" in r.output

@@ -157,7 +157,7 @@ def test_registration():
         DTWMJE(DTWMJEOptions(reference="gt"))
 
 
-def test_the_dataset_estimator_is_used_and_reported_unavailable_with_its_fix(monkeypatch, tmp_path):
+def test_the_dataset_estimator_is_used_and_reported_unavailable_with_its_fix(monkeypatch, tmp_path, no_shipped_weights):
     from slvg_bench.metrics.keypoint_source import dataset_estimator, resolve_estimator
     from slvg_bench.scoring import Scorer
 

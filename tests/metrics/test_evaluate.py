@@ -222,6 +222,26 @@ def test_cli_end_to_end_json_and_files(tmp_path):
     assert bad.returncode == 2 and "Did you mean 'ssim'" in bad.stderr
 
 
+def test_cli_resamples_and_seed_reach_the_intervals(tmp_path):
+    from click.testing import CliRunner
+
+    from slvg_bench.cli import cli
+
+    pred, target, _ = make_folders(tmp_path, n=3)
+    out = tmp_path / "o" / "results.parquet"
+    base = ["evaluate", "--pred", str(pred), "--target", str(target), "--metrics", "l1", "--out", str(out), "--json",
+            "--no-progress", "--device", "cpu"]
+    summaries = {}
+    for args in (["--resamples", "200", "--resample-seed", "5"], ["--resamples", "0"]):
+        r = CliRunner().invoke(cli, base + args)
+        assert r.exit_code == 0, r.output
+        data = json.loads(r.stdout)
+        summaries[args[1]] = (data["summary"]["bootstrap"], next(a for a in data["aggregate"] if a["name"] == "l1"))
+    (boot, l1), (boot0, l1_0) = summaries["200"], summaries["0"]
+    assert boot["resamples"] == 200 and boot["seed"] == 5 and l1["ci_low"] < l1["value"] < l1["ci_high"]
+    assert boot0["resamples"] == 0 and l1_0["ci_low"] is None and l1_0["value"] == l1["value"]
+
+
 def test_fvd_between_two_result_files_from_the_cli(tmp_path):
     pred, target, _ = make_folders(tmp_path, n=3, t=16)
     kwargs = {"fvd-i3d-k400": {"extractor": tiny_extractor(), "cache_root": tmp_path / "cache"}}

@@ -58,7 +58,8 @@ def test_the_datasets_estimator_oracle_scores_zero_static_does_not(stand_in, tmp
     assert values["dtw-mje"] > 0 and values["mpjpe-face"] > 0 and values["nmpjpe-face"] > 0
 
 
-def test_without_the_estimators_weights_the_metrics_are_unavailable_with_the_fix(synthsign_env, tmp_path):
+def test_without_the_estimators_weights_the_metrics_are_unavailable_with_the_fix(synthsign_env, tmp_path,
+                                                                                 no_shipped_weights):
     cfg, res = run("oracle", tmp_path / "r")
     assert cfg.keypoint_estimator is None
     entries = {e.name: e for e in res.entries}

@@ -24,7 +24,7 @@ def invoke(*args):
 @pytest.fixture
 def installed_posenet():
     torch.manual_seed(0)
-    path = weights.weight_path("posenet.synthsign")
+    path = weights.cache_path("posenet.synthsign")  # the user's cache, never the shipped copy
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(posenet_checkpoint(PoseNet(PoseNetConfig(input_size=64, widths=(8, 8, 16, 16))), {}), path)
     yield path
@@ -34,7 +34,7 @@ def installed_posenet():
 def test_list_estimate_and_eval(tmp_path, installed_posenet):
     out = invoke("pose", "list").output
     assert "hrnet-w32-wholebody" in out and "missing" in out and "weights download hrnet-w32" in out
-    assert "posenet-synthsign" in out and "unverified" in out  # installed, no published checksum
+    assert "posenet-synthsign" in out and "unverified" in out  # the user's own (cache) copy, no published checksum
     write_mp4(tmp_path / "v.mp4", np.random.default_rng(0).integers(0, 255, (4, 48, 64, 3), dtype=np.uint8), lossless=True)
     invoke("pose", "estimate", str(tmp_path / "v.mp4"), "--estimator", "posenet-synthsign", "--out", str(tmp_path / "kp.npy"),
            "--overlay", str(tmp_path / "ov.gif"), "--device", "cpu")  # fmt: skip

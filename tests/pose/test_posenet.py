@@ -52,7 +52,7 @@ def test_estimator_interface_is_frozen_and_differentiable():
     assert x.grad.abs().sum() > 0
 
 
-def test_missing_weights_say_how_to_train():
+def test_missing_weights_say_how_to_train(no_shipped_weights):
     cls = ESTIMATORS.get("posenet-synthsign")
     assert cls.differentiable and cls.has_heatmaps and cls.weight_id == "posenet.synthsign"
     assert weights.get_spec("posenet.synthsign").produced_by == "slvg-bench pose train --dataset synthsign"
@@ -109,7 +109,8 @@ def test_keypoint_tree_reading(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_saves_through_the_weights_manager_and_learns(tmp_path):
+def test_train_saves_through_the_weights_manager_and_learns(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLVG_BENCH_HOME", str(tmp_path / "home"))  # its cache copy must not outlive the test
     root = make_keypoint_tree(tmp_path / "tree", videos={"train": 3, "test": 1}, n_frames=8)
     cfg = load_config(PoseTrainConfig, overrides=[
         "model.input_size=64", "model.widths=[8,16,16,16]", "steps=60", "batch_size=8", "lr=3e-3",
@@ -117,8 +118,9 @@ def test_train_saves_through_the_weights_manager_and_learns(tmp_path):
     ])  # fmt: skip
     lines = []
     report = train_posenet(root, cfg, device="cpu", log=lines.append)
-    path = weights.weight_path("posenet.synthsign")
+    path = weights.cache_path("posenet.synthsign")
     assert report["checkpoint"] == str(path) and path.is_file()
+    assert weights.weight_path("posenet.synthsign") == path  # the user's training takes precedence over the shipped copy
     assert report["steps"] == 60 and report["train_frames"] == 24
     losses = [float(line.split("loss ")[1].split()[0]) for line in lines if line.startswith("step ")]
     assert losses[-1] < losses[0]
