@@ -47,6 +47,17 @@ class LossConfig:
     perceptual_layer: str = "relu4_2"  # relu4_2 | relu5_2 (official which_perceptual)
     warp_self: float = 200.0  # official 1000 / replica batch 5
     perceptual_weights: str = "auto"  # imagenet | random | auto
+    # Direct terms on the output frame (baselines/common/appearance_loss.py, shared with the FOMM-family
+    # CPU presets), off in the official recipe: pixel-pyramid L1 (one weight per entry of pixel_scales)
+    # and w·(1 − SSIM), both on [0, 1] frames at the generator's crop size.
+    pixel: tuple = ()
+    pixel_scales: tuple = (1.0, 0.5, 0.25, 0.125)
+    ssim: float = 0.0
+
+    @property
+    def adversarial(self) -> bool:
+        """Whether the discriminator takes part (gan or gan_feat > 0); without it no discriminator step runs."""
+        return bool(self.gan or self.gan_feat)
 
 
 @dataclass

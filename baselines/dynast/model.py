@@ -8,7 +8,8 @@ then the generator renders the target pose in the exemplar's appearance.
 
 GAN hooks (DynaST needs a discriminator step; the trainer calls them when present):
 
-- ``param_groups(train_config)`` -> two groups, each tagged with ``"role"``:
+- ``param_groups(train_config)`` -> two groups (one without GAN terms: ``loss.gan`` and
+  ``loss.gan_feat`` both 0), each tagged with ``"role"``:
   ``"generator"`` (lr = train.lr · g_lr_mult, Adam eps g_eps) and
   ``"discriminator"`` (lr = train.lr · d_lr_mult). Both use ``train.adam_betas``.
   The trainer builds one optimizer per role (torch optimizers keep the extra key).
@@ -73,6 +74,11 @@ class DynaSTModel(nn.Module):
         self.generator = DynaSTGenerator(cfg.generator, nc)
         d = cfg.discriminator
         self.discriminator = MultiscaleDiscriminator(nc + 3, d.ndf, d.n_layers, d.num_d)
+        self.appearance = None
+        if any(cfg.loss.pixel) or cfg.loss.ssim:
+            from baselines.common.appearance_loss import AppearanceLoss
+
+            self.appearance = AppearanceLoss(cfg.loss.pixel_scales, [0.0] * 5, pixel=cfg.loss.pixel, ssim=cfg.loss.ssim)
         uses_vgg = cfg.loss.vgg > 0 or cfg.loss.perceptual > 0
         self.vgg = VGG19Features(cfg.loss.perceptual_weights, tuple(LAYERS)) if uses_vgg else None
         # which VGG-19 the perceptual losses use: "imagenet", "random", or "none" (both weights 0)
@@ -119,12 +125,15 @@ class DynaSTModel(nn.Module):
         out = self.generator(ref, seg, ref_seg, with_warps=True)
         fake = out["fake"]
         losses = {"warp_self": L.warp_self(out["warps"], real) * w.warp_self}
-        pred = self.discriminator(torch.cat([torch.cat([seg, fake], 1), torch.cat([seg, real], 1)], 0))
-        b = fake.shape[0]
-        pred_fake = [[t[:b] for t in scale] for scale in pred]
-        pred_real = [[t[b:] for t in scale] for scale in pred]
-        losses["gan"] = L.hinge_g(pred_fake) * w.gan
-        losses["gan_feat"] = L.discriminator_feature_matching(pred_fake, pred_real) * w.gan_feat
+        if w.adversarial:
+            pred = self.discriminator(torch.cat([torch.cat([seg, fake], 1), torch.cat([seg, real], 1)], 0))
+            b = fake.shape[0]
+            pred_fake = [[t[:b] for t in scale] for scale in pred]
+            pred_real = [[t[b:] for t in scale] for scale in pred]
+            losses["gan"] = L.hinge_g(pred_fake) * w.gan
+            losses["gan_feat"] = L.discriminator_feature_matching(pred_fake, pred_real) * w.gan_feat
+        if self.appearance is not None:
+            losses.update(self.appearance((fake + 1) / 2, (real + 1) / 2))
         if self.vgg is not None:
             fake_feats = self.vgg(fake)
             with torch.no_grad():
@@ -151,12 +160,12 @@ class DynaSTModel(nn.Module):
         """Generator and discriminator groups with the TTUR learning rates, tagged ``role``."""
         o = self.cfg.optim
         betas = tuple(float(b) for b in train_config.adam_betas)
-        return [
-            {"role": "generator", "params": [p for p in self.generator.parameters() if p.requires_grad],
-             "lr": train_config.lr * o.g_lr_mult, "betas": betas, "eps": o.g_eps},
-            {"role": "discriminator", "params": [p for p in self.discriminator.parameters() if p.requires_grad],
-             "lr": train_config.lr * o.d_lr_mult, "betas": betas, "eps": o.d_eps},
-        ]  # fmt: skip
+        groups = [{"role": "generator", "params": [p for p in self.generator.parameters() if p.requires_grad],
+                   "lr": train_config.lr * o.g_lr_mult, "betas": betas, "eps": o.g_eps}]
+        if self.cfg.loss.adversarial:  # without GAN terms the discriminator is never stepped (nor built into a group)
+            groups.append({"role": "discriminator", "params": [p for p in self.discriminator.parameters() if p.requires_grad],
+                           "lr": train_config.lr * o.d_lr_mult, "betas": betas, "eps": o.d_eps})
+        return groups
 
 
 def build(config: DynaSTConfig) -> DynaSTModel:

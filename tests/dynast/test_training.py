@@ -101,6 +101,26 @@ def test_zero_vgg_weights_skip_the_vgg():
     assert set(losses) == {"warp_self", "gan", "gan_feat"}
 
 
+def test_pixel_and_ssim_terms_without_gan_train_the_generator_alone():
+    """The CPU preset's recipe: pixel-pyramid L1 + SSIM, no GAN terms -> no discriminator group, no D step."""
+    from baselines.common.appearance_loss import ssim_map
+
+    torch.manual_seed(0)
+    model = build(tiny_config(gan=0.0, gan_feat=0.0, vgg=0.0, perceptual=0.0, pixel=(10.0, 10.0), pixel_scales=(1.0, 0.5),
+                              ssim=2.0))
+    groups = model.param_groups(model.cfg.train)
+    assert [g["role"] for g in groups] == ["generator"]
+    batch = pair_batch()
+    generated, losses = model(batch)
+    assert set(losses) == {"warp_self", "pixel", "ssim"}
+    real = torch.nn.functional.interpolate(batch["driving"], size=(32, 32), mode="bilinear", align_corners=False,
+                                           antialias=True)
+    fake = torch.nn.functional.interpolate(generated, size=(32, 32), mode="bilinear", align_corners=False, antialias=True)
+    assert losses["ssim"].item() == pytest.approx(2.0 * (1 - ssim_map(fake, real).mean().item()), rel=0.05)
+    l1_full = (fake - real).abs().mean().item()
+    assert 10.0 * l1_full < losses["pixel"].item() < 10.0 * l1_full * 2.5  # the full-scale term plus a coarser one
+
+
 def test_batches_without_keypoints_are_refused():
     model = build(tiny_config())
     batch = pair_batch()
