@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from slvg_bench.signatures import split_n, with_n
-from slvg_bench.stats import BootstrapOptions, bootstrap_interval, paired_test
+from slvg_bench.stats import BootstrapOptions, bootstrap_interval, monte_carlo_se, paired_test
 
 RESULTS_FILE = "results.parquet"
 
@@ -171,7 +171,7 @@ def compare(columns: list[str], rows: list, options: BootstrapOptions | None = N
         cs.n = len(common)
         subsets = {}
         for e, f in usable:
-            sub = f.subset(common) if f.n != len(common) else f
+            sub = f.subset(common)  # always: the paired resamples need every method in the same video order
             subsets[id(e)] = sub
             if f.n != len(common):
                 e.values[c] = sub.value()
@@ -194,7 +194,10 @@ def compare(columns: list[str], rows: list, options: BootstrapOptions | None = N
         for e, _ in usable:
             if e is leader or is_sanity(e.method):
                 continue
-            e.p_values[c] = paired_test(subsets[id(e)], subsets[id(leader)], options).p_value
+            test = paired_test(subsets[id(e)], subsets[id(leader)], options)
+            e.p_values[c] = test.p_value
+            if not test.exact and abs(test.p_value - options.alpha) < 3 * monte_carlo_se(options.alpha, test.randomisations):
+                e.borderline.add(c)
             cs.tested = True
     if alone:
         listed = "; ".join(f"{m} ({', '.join(sorted(r))})" for m, r in alone.items())

@@ -54,6 +54,7 @@ class Entry:
     signatures: dict[str, str] = field(default_factory=dict)  # column -> signature (slvg_bench.signatures)
     figure_info: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (metric id, reducer)
     notes_by_column: dict[str, str] = field(default_factory=dict)  # column -> note for the CSV (common set)
+    borderline: set = field(default_factory=set)  # columns whose Monte-Carlo p lies within 3 SE of alpha
 
     @property
     def incomplete(self) -> bool:
@@ -171,11 +172,17 @@ def portable_reason(reason: str) -> str:
     return re.sub(r" at /[^\s;,)]+", "", reason)
 
 
+# Columns measured on the real target videos, not on a method's output: the same for every method
+# (the target's own TCD floor, the recogniser on the real videos), so never ranked, bolded or tested.
+TARGET_COLUMNS = ("tcd-target", "wer-real")
+
+
 def best_values(columns: list[str], rows: list[Entry]) -> dict[str, float]:
-    """Best measured value per column (direction-aware), ignoring NaN and the sanity methods."""
+    """Best measured value per column (direction-aware), ignoring NaN, the sanity methods and the
+    columns measured on the targets (:data:`TARGET_COLUMNS`)."""
     out = {}
     for c in columns:
-        if c == "tcd-target":  # the target's own floor, the same for every method
+        if c in TARGET_COLUMNS:
             continue
         vals = [e.values[c] for e in rows if e.source == "measured" and not is_sanity(e.method)
                 and c in e.values and not math.isnan(e.values[c])]
@@ -223,6 +230,9 @@ class _Notes:
         return f"[^{self.items.index(text) + 1}]"
 
 
+BORDERLINE_MARK = "‡"
+
+
 def _cell(e: Entry, c: str, bold: bool, notes: _Notes) -> str:
     if c not in e.values:
         return ""
@@ -233,6 +243,8 @@ def _cell(e: Entry, c: str, bold: bool, notes: _Notes) -> str:
         text += f" ± {(hi - lo) / 2:.{decimals}f}"
     if bold:
         text = f"**{text}**"
+    if c in e.borderline:
+        text += BORDERLINE_MARK
     if e.source == "measured" and text == "n/a" and c in e.details:
         text = f"n/a{notes.ref(portable_reason(e.details[c]))}"
     elif e.source == "measured" and text != "n/a" and e.warning(c):
@@ -298,7 +310,8 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
              "|---|---|---|---|" + "---:|" * len(columns), *body]
     level = f"{options.level:.0%}"
     lines += ["", f"Bold: the best measured value per column and every method not significantly worse than it "
-              f"(two-sided paired approximate-randomisation test on the videos both scored, p ≥ {options.alpha:g}; "
+              f"(two-sided paired approximate-randomisation test on the videos both scored, p ≥ {options.alpha:g}, "
+              f"each method against the best only, uncorrected for multiple comparisons; "
               f"`<metric>:p` in the CSV). The sanity rows (`static` = every frame is the source image, `oracle` = "
               f"the target itself) bracket each metric and never take the mark. ± is half the width of the "
               f"{level} percentile bootstrap interval over videos (B = {options.resamples}, seed {options.seed}; "
@@ -322,6 +335,12 @@ def render_markdown(columns: list[str], rows: list[Entry], dataset: str, split: 
         + (f"; this table: {json.dumps(fvd, ensure_ascii=False)}" if fvd else "."),
     ]
     lines += [f"- {c}" for c in conv]
+    if any(e.borderline for e in rows):
+        se = math.sqrt(options.alpha * (1 - options.alpha) / max(1, options.resamples))
+        lines += ["", f"{BORDERLINE_MARK}: a borderline decision. Its p-value is a Monte-Carlo estimate from "
+                  f"{options.resamples} randomisations (standard error {se:.2g} at p = {options.alpha:g}) and lies "
+                  f"within three standard errors of {options.alpha:g}, so another seed could flip the bold; "
+                  f"read it as p ≈ {options.alpha:g}."]
     if stats.notes:
         lines += ["", *stats.notes]
     signatures = _signature_lines(columns, rows, notes)

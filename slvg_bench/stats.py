@@ -94,7 +94,7 @@ class BootstrapOptions:
 
     def describe(self) -> dict:
         return {"interval": f"{self.level:.0%} percentile bootstrap over videos", "resamples": int(self.resamples),
-                "seed": int(self.seed), "test": "paired approximate randomisation over videos, two-sided",
+                "seed": int(self.seed), "numpy": np.__version__, "test": "paired approximate randomisation over videos, two-sided",
                 "alpha": self.alpha}
 
 
@@ -410,6 +410,12 @@ def _swap_blocks(n: int, randomisations: int, seed: int, exact: bool):
     rng = np.random.Generator(np.random.PCG64(int(seed)))
     for start in range(0, randomisations, BLOCK):
         yield rng.random((min(BLOCK, randomisations - start), n)) < 0.5
+
+
+def monte_carlo_se(p: float, randomisations: int) -> float:
+    """Standard error of a Monte-Carlo p-value near ``p`` from ``randomisations`` draws: ``√(p(1−p)/R)``
+    (0.0015 at p = 0.05, R = 20 000). A decision whose p lies within ~3 of these of α is borderline."""
+    return math.sqrt(max(p * (1 - p), 0.0) / max(int(randomisations), 1))
 
 
 def paired_test(a: Figure, b: Figure, options: BootstrapOptions = BootstrapOptions()) -> RandomisationTest:

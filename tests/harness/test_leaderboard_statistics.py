@@ -151,6 +151,48 @@ def test_bold_logic_from_p_values_and_sanity_rows_never_bold():
     assert cell(md, "c", "l1") == "0.01200" and cell(md, "static", "l1") == "0.00500"
 
 
+def test_columns_measured_on_the_targets_are_never_bold():
+    rows = [Entry("a", "measured", {"wer": 70.0, "wer-real": 12.0, "tcd-target": 0.05}),
+            Entry("b", "measured", {"wer": 98.0, "wer-real": 12.0, "tcd-target": 0.05}, p_values={"wer": 0.02})]
+    md = render_markdown(["wer", "wer-real", "tcd-target"], rows, "synthsign", "test", "reconstruction")
+    assert cell(md, "a", "wer") == "**70.0**" and cell(md, "b", "wer") == "98.0"
+    for c in ("wer-real", "tcd-target"):
+        assert "**" not in cell(md, "a", c) + cell(md, "b", c)
+
+
+def test_borderline_monte_carlo_decisions_are_marked():
+    from slvg_bench.stats import monte_carlo_se
+
+    assert monte_carlo_se(0.05, 20_000) == pytest.approx(math.sqrt(0.05 * 0.95 / 20_000))
+    rows = [Entry("a", "measured", {"l1": 0.010}),
+            Entry("b", "measured", {"l1": 0.011}, p_values={"l1": 0.0484}, borderline={"l1"}),
+            Entry("c", "measured", {"l1": 0.012}, p_values={"l1": 0.001})]
+    md = render_markdown(["l1"], rows, "synthsign", "test", "reconstruction",
+                         options=BootstrapOptions(resamples=20_000))
+    assert cell(md, "b", "l1") == "0.01100‡" and cell(md, "c", "l1") == "0.01200"
+    assert "‡: a borderline decision" in md and "0.0015" in md and "uncorrected for multiple comparisons" in md
+    plain = render_markdown(["l1"], rows[:1] + rows[2:], "synthsign", "test", "reconstruction")
+    assert "‡" not in plain
+
+
+@pytest.mark.parametrize("p, exact, flagged", [(0.0490, False, True), (0.0400, False, False), (0.0490, True, False)])
+def test_compare_flags_monte_carlo_p_values_near_alpha_only(tmp_path, monkeypatch, p, exact, flagged):
+    """compare() marks a Monte-Carlo p within 3 SE of alpha (3 x 0.0015 at R = 20 000); an exact p never."""
+    from slvg_bench import comparison
+    from slvg_bench.stats import RandomisationTest
+
+    monkeypatch.setattr(comparison, "paired_test",
+                        lambda a, b, options: RandomisationTest(a.value(), b.value(), p, a.n, exact, 20_000, 0))
+    runs = tmp_path / "runs"
+    write_run(runs, "m-a", rng_values(1, 0.02), [0.2] * 8)
+    write_run(runs, "m-b", rng_values(2, 0.03), [0.2] * 8)
+    _, md_path, rows = write_leaderboard("synthsign", "test", "reconstruction", runs, tmp_path / "lb",
+                                         include_reported=False, bootstrap=BootstrapOptions(resamples=20_000))
+    b = next(e for e in rows if e.method == "m-b")
+    assert b.p_values["l1"] == p and ("l1" in b.borderline) == flagged
+    assert ("‡" in md_path.read_text()) == flagged
+
+
 def test_signatures_are_printed_under_the_table_and_mixed_ones_get_a_footnote(tmp_path):
     runs = tmp_path / "runs"
     tcd = [0.2, 0.21, 0.22, 0.19, 0.22, 0.2, 0.18, 0.21]
