@@ -86,6 +86,8 @@ class BootstrapOptions:
 
         if int(self.resamples) < 0:
             raise UsageError(f"bootstrap.resamples must be >= 0 (0 = no intervals), got {self.resamples}")
+        if int(self.seed) < 0:
+            raise UsageError(f"bootstrap.seed must be >= 0 (a numpy PCG64 seed), got {self.seed}")
         if not 0 < self.level < 1:
             raise UsageError(f"bootstrap.level must be in (0, 1), got {self.level}")
         if not 0 < self.alpha < 1:

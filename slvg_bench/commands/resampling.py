@@ -15,7 +15,7 @@ def resampling_options(f):
     the keyword arguments ``resamples`` (None: the default) and ``resample_seed``."""
     from slvg_bench.stats import DEFAULT_RESAMPLES
 
-    f = click.option("--resample-seed", "--seed", "resample_seed", type=int, default=0, show_default=True,
+    f = click.option("--resample-seed", "--seed", "resample_seed", type=click.IntRange(min=0), default=0, show_default=True,
                      help="Seed of the bootstrap resampling (intervals and paired tests).")(f)
     return click.option("--resamples", type=click.IntRange(min=0), default=None,
                         help=f"B: bootstrap resamples per 95 % interval and randomisations per paired test "

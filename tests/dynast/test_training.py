@@ -143,8 +143,11 @@ def test_yaml_configs_resolve():
 
     folder = Path(spec.config_dir)
     names = sorted(p.stem for p in folder.glob("*.yaml"))
-    assert names == ["csl", "deepfashion", "lsa64", "phoenix", "synthsign", "synthsign-quick", "wlasl"]
+    assert names == ["csl", "deepfashion", "lsa64", "phoenix", "synthsign", "synthsign-cpu", "synthsign-quick", "wlasl"]
     quick = load_config(DynaSTConfig, folder / "synthsign.yaml", folder / "synthsign-quick.yaml")
     assert quick.generator.crop_size == 64 and quick.train.max_steps == 30 and quick.semantic_nc == 133
+    cpu = load_config(DynaSTConfig, folder / "synthsign.yaml", folder / "synthsign-cpu.yaml")
+    assert cpu.generator.crop_size == 128 and cpu.generator.ngf == 16 and not cpu.loss.adversarial
+    assert list(cpu.loss.pixel) == [100, 100, 100, 100] and cpu.loss.ssim == 10
     official = load_config(DynaSTConfig, folder / "deepfashion.yaml")
     assert official.semantic_nc == 20 and official.generator.crop_size == 256

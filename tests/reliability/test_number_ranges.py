@@ -31,6 +31,10 @@ CASES = [
     (["pose", "eval", "--estimator", "posenet-synthsign", "--limit", "0"], "--limit"),
     (["pose", "eval", "--estimator", "posenet-synthsign", "--alpha", "0"], "--alpha"),
     (["recognizer", "eval", "--limit", "0"], "--limit"),
+    (["run", "-m", "static", "-d", "synthsign", "--resamples", "-1"], "--resamples"),
+    (["run", "-m", "static", "-d", "synthsign", "--resample-seed", "-1"], "--resample-seed"),
+    (["evaluate", "--pred", "p", "--target", "t", "--out", "r.parquet", "--resample-seed", "-2"], "--resample-seed"),
+    (["leaderboard", "-d", "synthsign", "--seed", "-3"], "--seed"),
 ]
 
 
