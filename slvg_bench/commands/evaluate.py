@@ -105,8 +105,8 @@ def evaluate(pred, target, out, metrics, glosses, wer_recognizer, keypoints, key
         layer["options"] = {"fvd": fvd}
     if wer_recognizer:
         layer.setdefault("options", {})["wer"] = {"recognizer": wer_recognizer}
-    if resamples is not None or resample_seed:
-        layer["bootstrap"] = {k: v for k, v in {"resamples": resamples, "seed": resample_seed or None}.items()
+    if resamples is not None or resample_seed is not None:
+        layer["bootstrap"] = {k: v for k, v in {"resamples": resamples, "seed": resample_seed}.items()
                               if v is not None}
     cfg = load_config(EvaluateConfig, config_file, layer, overrides=overrides)
     result = run_evaluate(cfg, out, device=resolve_device(device), batch_frames=batch_frames, limit=limit,

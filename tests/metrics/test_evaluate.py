@@ -241,6 +241,14 @@ def test_cli_resamples_and_seed_reach_the_intervals(tmp_path):
     assert boot["resamples"] == 200 and boot["seed"] == 5 and l1["ci_low"] < l1["value"] < l1["ci_high"]
     assert boot0["resamples"] == 0 and l1_0["ci_low"] is None and l1_0["value"] == l1["value"]
 
+    # a seed given on the command line wins over a config file's, also when it is the default value 0
+    config = tmp_path / "boot.yaml"
+    config.write_text("bootstrap: {seed: 7, resamples: 50}\n")
+    for args, seed in (([], 7), (["--resample-seed", "0"], 0)):
+        r = CliRunner().invoke(cli, base + ["--config", str(config), "--overwrite"] + args)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["summary"]["bootstrap"]["seed"] == seed
+
 
 def test_fvd_between_two_result_files_from_the_cli(tmp_path):
     pred, target, _ = make_folders(tmp_path, n=3, t=16)
