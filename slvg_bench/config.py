@@ -82,6 +82,9 @@ def from_dict(cls: type[C], data: dict, where: str = "") -> C:
         sub = _dataclass_type(types[name])
         if sub is not None and isinstance(value, dict):
             kwargs[name] = from_dict(sub, value, f"{where}{name}.")
+        elif sub is not None and not isinstance(value, sub) and not (
+                value is None and type(None) in typing.get_args(types[name])):
+            raise UsageError(f"config section {where + name!r} must be a mapping of its keys, got {value!r}")
         else:
             kwargs[name] = _coerce(value, types[name], where + name)
     base = cls()  # defaults for keys the data leaves out
@@ -120,9 +123,12 @@ def read_yaml(path: str | Path) -> dict:
     if not path.is_file():
         raise UsageError(f"config file {str(path)!r} does not exist")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         raise UsageError(f"config file {str(path)!r} is not valid YAML: {e}") from e
+    except UnicodeDecodeError as e:
+        raise UsageError(f"config file {str(path)!r} is not UTF-8 text ({e.reason} at byte {e.start}); "
+                         f"save it as UTF-8") from e
     if not isinstance(data, dict):
         raise UsageError(f"config file {str(path)!r} must hold a mapping at top level")
     return data

@@ -149,6 +149,9 @@ class _GlossProvider:
             from slvg_bench.recognition.transcripts import read_transcripts
 
             self.table = read_transcripts(check_text_file(path, "--glosses"))
+            if not self.table:
+                raise UsageError(f"--glosses {str(path)!r} holds no references (expected 'id|gloss gloss …' lines, "
+                                 f"an STM file, or a CSV with id,glosses columns)")
             self.note = f"video not in --glosses {path}"
         elif dataset:
             self.table = _dataset_glosses(dataset)
@@ -219,6 +222,15 @@ def evaluate(
     out = Path(out)
     if out.suffix != ".parquet":
         raise UsageError(f"--out must be a .parquet file, got {str(out)!r}")
+    metric_ids = cfg.metric_ids()  # names and options first: a typo fails before --out's folder is created
+    cfg.options.validate()
+    if cfg.keypoint_estimator:
+        try:
+            from slvg_bench.pose.estimators import ESTIMATORS
+        except ImportError:  # no registry in this installation: said below, with what to pass instead
+            pass
+        else:
+            ESTIMATORS.check(cfg.keypoint_estimator)
     from slvg_bench.outputs import ensure_file_target
 
     ensure_file_target(out)
@@ -231,7 +243,6 @@ def evaluate(
     keys = list(targets) if limit is None else list(targets)[:limit]
 
     seeds = provenance.seed_everything(0)
-    metric_ids = cfg.metric_ids()
     kwargs = {"wer": {"dataset": cfg.dataset}} if "wer" in metric_ids else {}
     for mid, kw in (metric_kwargs or {}).items():
         kwargs[mid] = {**kwargs.get(mid, {}), **kw}
@@ -242,7 +253,14 @@ def evaluate(
     if estimator_name and (scorer.needs("target_keypoints") or scorer.needs("keypoint_estimator")):
         estimator = load_estimator(estimator_name, device)
     keypoints = _KeypointProvider(folder, estimator, estimator_name if estimator is not None else None)
-    glosses = _GlossProvider(cfg.glosses, cfg.dataset) if "wer" in metric_ids and "wer" not in scorer.unavailable else None
+    given = _GlossProvider(cfg.glosses, cfg.dataset) if cfg.glosses else None  # a given file is always checked
+    if given is not None and not any(given.for_video(k) for k in keys):
+        raise UsageError(f"--glosses {cfg.glosses!r} holds no reference for any of the {len(keys)} target videos "
+                         f"(e.g. {keys[0]!r}; its ids: {', '.join(repr(i) for i in list(given.table)[:3])}); "
+                         f"the ids must match the video paths relative to --target, without the suffix")
+    glosses = None
+    if "wer" in metric_ids and "wer" not in scorer.unavailable:
+        glosses = given or _GlossProvider(cfg.glosses, cfg.dataset)
 
     hashed = hashed_config(cfg)
     chash = config_mod.config_hash(hashed)

@@ -268,6 +268,12 @@ class ResultStore:
         _atomic_write_table(df, self.path, provenance)
         for p in shards:
             p.unlink(missing_ok=True)
+        # temp files of a writer killed mid-write (kill -9): this writer holds the output's lock, so no one
+        # else is writing them any more
+        stale = list(self.shard_dir.glob(".part-*.tmp")) if self.shard_dir.is_dir() else []
+        stale += list(self.path.parent.glob(f".{self.path.name}.*.tmp"))
+        for p in stale:
+            p.unlink(missing_ok=True)
         if self.shard_dir.is_dir() and not any(self.shard_dir.iterdir()):
             self.shard_dir.rmdir()
         return df

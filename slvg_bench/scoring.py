@@ -43,6 +43,18 @@ class MetricOptions:
     fid: FIDOptions = field(default_factory=FIDOptions)
     dtw_mje: DTWMJEOptions = field(default_factory=DTWMJEOptions)
 
+    def validate(self) -> "MetricOptions":
+        """Check every family's options, also of metrics not requested (a typo never passes unnoticed)."""
+        for name in self.__dataclass_fields__:
+            section = getattr(self, name)
+            if hasattr(section, "validate"):
+                section.validate()
+        if self.wer.recognizer != "auto":
+            from slvg_bench.recognition.recognizer import check_recognizer_name
+
+            check_recognizer_name(self.wer.recognizer)
+        return self
+
 
 class InputError(Exception):
     """A video that cannot be scored (bad values, mismatched shapes); ``str(e)`` is the reason."""
@@ -160,6 +172,8 @@ class Scorer:
         self.device = device
         self.metrics: dict[str, Metric] = {}
         self.unavailable: dict[str, str] = {}
+        if isinstance(self.options, MetricOptions):
+            self.options.validate()
         for mid in metric_ids:
             m = build_metric(mid, self.options, device, batch_frames, **(metric_kwargs or {}).get(mid, {}))
             self.metrics[mid] = m

@@ -98,6 +98,9 @@ class VideoInfo:
 def _check_exists(path: Path) -> None:
     if not path.exists():
         raise VideoReadError(f"video {str(path)!r} does not exist (expected a video file or a folder of frames)")
+    if not path.is_file() and not path.is_dir():  # a FIFO would block the decoder forever, a device never ends
+        raise VideoReadError(f"video {str(path)!r} is not a regular file or a folder (a pipe, socket or device); "
+                             f"expected a video file or a folder of frames")
     if path.is_file() and path.stat().st_size == 0:
         raise VideoReadError(f"video {str(path)!r} is an empty file (0 bytes)")
 

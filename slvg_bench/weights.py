@@ -161,7 +161,14 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def _sidecar(path: Path) -> Path:
-    return path.with_name(path.name + ".sha256.json")
+    """Where the sha256 record of ``path`` is kept: beside it inside ``$SLVG_BENCH_HOME`` (the weights
+    cache, training folders), else in ``$SLVG_BENCH_HOME/cache/sha256/`` keyed by the absolute path, so a
+    checkpoint passed from another folder never gets a file written next to it."""
+    resolved = path.resolve()
+    if resolved.is_relative_to(paths.home().resolve()):
+        return path.with_name(path.name + ".sha256.json")
+    key = hashlib.sha256(str(resolved).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return paths.cache_dir() / "sha256" / f"{key}.json"
 
 
 def cached_sha256(path: str | Path) -> str:
@@ -182,7 +189,9 @@ def cached_sha256(path: str | Path) -> str:
             pass
     digest = sha256_file(path)
     try:
-        side.write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+        side.parent.mkdir(parents=True, exist_ok=True)
+        side.write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                    "path": str(path.resolve())}))
     except OSError:  # read-only cache: hashing again next time is fine
         pass
     return digest
@@ -264,7 +273,9 @@ def _atomic_copy_verified(spec: WeightSpec, fill, shown_as: str | None = None, o
             on_validated(description)
         os.replace(tmp, dest)
         st = dest.stat()
-        _sidecar(dest).write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+        side = _sidecar(dest)
+        side.parent.mkdir(parents=True, exist_ok=True)
+        side.write_text(json.dumps({"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
         return dest
     finally:
         if tmp.exists():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from slvg_bench.commands import FiniteFloatRange
+
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for item in values for v in item.split(",") if v.strip()]
@@ -18,15 +20,15 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--alpha", type=float, default=None,
               help="Level of the paired tests of significant: true figures (default: the baseline's, 0.05).")
 @click.option("--resamples", type=int, default=None, help="Bootstrap resamples B (default: the baseline's, 10000).")
-@click.option("--seed", type=int, default=None, help="Bootstrap seed (default: the baseline's, 0).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Bootstrap seed (default: the baseline's, 0).")
 @click.option("--write-baseline", "write", is_flag=True,
               help="Write --baseline from RUN instead of checking (keeps an existing file's figures and tolerances).")
 @click.option("--metric", "names", multiple=True, metavar="FIGURE",
               help="With --write-baseline: the figures to include (default: the existing file's, else every "
                    "primary figure of the run).")
-@click.option("--relative", type=float, default=None,
+@click.option("--relative", type=FiniteFloatRange(min=0), default=None,
               help="With --write-baseline: allowed relative worsening, e.g. 0.02 (default: kept, else 0.01).")
-@click.option("--absolute", type=float, default=None, help="With --write-baseline: allowed absolute worsening.")
+@click.option("--absolute", type=FiniteFloatRange(min=0), default=None, help="With --write-baseline: allowed absolute worsening.")
 @click.option("--significant", is_flag=True,
               help="With --write-baseline: store per-video values and fail only on a significant paired test.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout (table goes to stderr).")
@@ -93,6 +95,9 @@ def _write(console, measured, path, names, relative, absolute, significant, alph
     baseline, left_out = baseline_from_run(measured, previous=previous, names=names, relative=relative,
                                            absolute=absolute, significant=True if significant else None,
                                            alpha=alpha, resamples=resamples, seed=seed)
+    from slvg_bench.outputs import ensure_file_target
+
+    ensure_file_target(path, "--baseline")  # a folder, a read-only or full disk: one line naming it
     write_baseline(baseline, path)
     table = Table(title=f"baseline {path} from {measured.source}", title_justify="left")
     for col in ("figure", "", "value", "tolerance", "videos"):

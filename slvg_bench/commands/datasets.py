@@ -73,11 +73,14 @@ def verify(name: str, data_root: str | None, as_json: bool, missing_out: str | N
     from pathlib import Path
 
     from slvg_bench.data.registry import get_adapter
+    from slvg_bench.outputs import ensure_file_target
 
+    if missing_out:  # its folder is created (and checked) before the scan, like every other output
+        ensure_file_target(missing_out, "--missing-out")
     adapter = get_adapter(name, data_root)
     report = adapter.verify()
     if missing_out:
-        Path(missing_out).write_text("".join(f"{m.id}\n" for m in report.missing))
+        Path(missing_out).write_text("".join(f"{m.id}\n" for m in report.missing), encoding="utf-8")
     if as_json:
         click.echo(json.dumps({
             "dataset": name, "root": str(report.root), "ok": report.ok,
@@ -155,6 +158,15 @@ def pairs(name: str, data_root: str | None, split: str | None, seed: int, out: s
     """Write the deterministic cross-person pair list (source signer A, driving signer B != A)."""
     from slvg_bench.data.cross_person import cross_person_pairs
 
+    if out:
+        from slvg_bench.data.registry import adapter_class
+        from slvg_bench.errors import UsageError
+        from slvg_bench.outputs import ensure_file_target
+
+        splits = adapter_class(name).splits  # a typo fails before --out's folder is created
+        if split is not None and split not in splits:
+            raise UsageError(f"dataset {name!r} has no split {split!r}; its splits: {', '.join(splits)}")
+        ensure_file_target(out, "--out")
     listed, path = cross_person_pairs(name, split, data_root=data_root, seed=seed, out=out)
     click.echo(f"{len(listed)} pairs", err=True)
     click.echo(str(path))

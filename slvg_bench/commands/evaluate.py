@@ -145,6 +145,10 @@ def print_report(console, result) -> None:
                       f"{len(cut)} video(s); frames are compared by index, not re-timed (first {escape(vid)}: "
                       f"{escape(msg)})", highlight=False, soft_wrap=True)
     if s["n_predictions_without_target"]:
-        console.print(f"[yellow]{s['n_predictions_without_target']} prediction(s) have no target and were ignored[/]")
+        from rich.markup import escape
+
+        first = (s.get("predictions_without_target") or [""])[0]
+        console.print(f"[yellow]{s['n_predictions_without_target']} prediction(s) have no target and were ignored"
+                      f" (e.g. {escape(repr(first))})[/]", highlight=False, soft_wrap=True)
     console.print(f"rows: {result.out_path}; aggregate: {result.csv_path}, {result.json_path}",
                   highlight=False, soft_wrap=True)

@@ -62,10 +62,24 @@ def estimate(video: str, name: str, out: str, overlay: str | None, device: str |
 
     import numpy as np
 
+    from slvg_bench.errors import UsageError
+    from slvg_bench.outputs import ensure_dir, ensure_file_target
     from slvg_bench.pose.estimators import ESTIMATORS, load_estimator
     from slvg_bench.video import read_video, video_info, write_video
 
     ESTIMATORS.check(name)  # a typo fails before decoding the video
+    # outputs checked before any work; numpy would append .npy to any other name (a file not asked for)
+    if Path(out).suffix.lower() != ".npy":
+        raise UsageError(f"--out {out!r} must be a file name ending in .npy")
+    ensure_file_target(out, "--out")
+    if overlay:
+        if Path(overlay).suffix.lower() not in (".mp4", ".gif", ""):
+            raise UsageError(f"--overlay {overlay!r} must end in .mp4 or .gif, or be a folder name without a "
+                             f"suffix (PNG frames)")
+        if Path(overlay).suffix:
+            ensure_file_target(overlay, "--overlay")
+        else:
+            ensure_dir(overlay, "--overlay")
     frames = read_video(video)
     kp = load_estimator(name, device=device).estimate(frames).cpu().numpy().astype(np.float32)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -92,10 +106,18 @@ def eval_(name: str, dataset: str, data_root: str | None, split: str, alpha: flo
           device: str | None, as_json: bool, preview: str | None) -> None:  # fmt: skip
     """PCK@alpha and mean pixel error per group against the dataset's ground-truth keypoints."""
     import json
+    from pathlib import Path
 
+    from slvg_bench.errors import UsageError
     from slvg_bench.pose.estimators import load_estimator
     from slvg_bench.pose.train import evaluate_estimator
 
+    if preview:  # checked before the evaluation, not after it
+        from slvg_bench.outputs import ensure_file_target
+
+        if Path(preview).suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise UsageError(f"--preview {preview!r} must be an image file name ending in .png or .jpg")
+        ensure_file_target(preview, "--preview")
     estimator = load_estimator(name, device=device)
     root = _synthsign_root(data_root)
     result = evaluate_estimator(estimator, root, split, alpha, limit)
@@ -157,10 +179,14 @@ def _print_evaluation(result: dict) -> None:
 def train(dataset: str, data_root: str | None, config_file: str | None, overrides: tuple[str, ...],
           out: str | None, device: str | None) -> None:  # fmt: skip
     """Train the small heatmap network on DATASET's exact keypoints and report PCK on its test split."""
+    from slvg_bench import weights
     from slvg_bench.config import load_config
+    from slvg_bench.outputs import ensure_file_target
     from slvg_bench.pose.train import PoseTrainConfig, train_posenet
 
     cfg = load_config(PoseTrainConfig, config_file, overrides=overrides)
+    # the checkpoint's place is checked before training, not after it
+    ensure_file_target(out if out else weights.cache_path("posenet.synthsign"), "--out" if out else "the weights cache")
     report = train_posenet(_synthsign_root(data_root), cfg, out=out, device=device,
                            log=lambda line: click.echo(line, err=True))  # fmt: skip
     report["evaluation"]["estimator"] = "posenet-synthsign"

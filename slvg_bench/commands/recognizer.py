@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 TRAINABLE_DATASETS = ("synthsign",)
+KINDS = ("sentence", "isolated")  # the kind column of a gloss-annotated index.csv
 
 
 def _dataset_root(dataset: str, data_root: str | None):
@@ -50,6 +51,13 @@ def train(dataset: str, data_root: str | None, config_path: str | None, override
     from slvg_bench.recognition.train import RecognizerTrainConfig, train_recognizer
 
     cfg = load_config(RecognizerTrainConfig, config_path, overrides=overrides)
+    # outputs checked before the training copy is rendered and the model trained (minutes)
+    from slvg_bench.outputs import ensure_dir, ensure_file_target
+
+    if out_path:
+        ensure_file_target(out_path, "--out")
+    if install:
+        ensure_dir(weights.cache_path("corrnet.synthsign-slvg").parent, "the weights cache")
     root = _dataset_root(dataset, data_root)
     if cfg.train_size:
         root = _training_copy(cfg, progress)
@@ -99,14 +107,21 @@ def _training_copy(cfg, progress: bool):
 def eval_(name: str, dataset: str, data_root: str | None, split: str, decoder: str, shuffled: bool,
           kinds: str, limit: int | None, as_json: bool) -> None:
     """WER of a recognizer on the real videos of a dataset split (and on time-shuffled copies)."""
+    import difflib
     import json
 
+    from slvg_bench.errors import UsageError
     from slvg_bench.recognition.evaluate import evaluate_split
     from slvg_bench.recognition.recognizer import load_recognizer
 
+    kinds_t = tuple(k.strip() for k in kinds.split(",") if k.strip())
+    for k in kinds_t or ("",):  # checked first: a typo would read as "no such videos in the split"
+        if k not in KINDS:
+            close = difflib.get_close_matches(k, KINDS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"--kinds {k!r} is not a video kind.{hint} Valid: {', '.join(KINDS)} (comma-separated)")
     rec = load_recognizer(name, decoder=decoder)
     root = _dataset_root(dataset, data_root)
-    kinds_t = tuple(k.strip() for k in kinds.split(",") if k.strip())
     results = {"recognizer": rec.name, "dataset": dataset, "split": split, "decoder": decoder, "kinds": list(kinds_t)}
     counts, _, _ = evaluate_split(rec, root, split, kinds_t, limit=limit, progress=not as_json)
     results["real"] = counts.to_dict()

@@ -92,8 +92,10 @@ def path(weight_id: str) -> None:
 def pack(checkpoint: str, out: str, dtype: str) -> None:
     """Write the compact, shippable form of a training CHECKPOINT to OUT (model + config + provenance)."""
     from slvg_bench import weights as W
+    from slvg_bench.outputs import ensure_file_target
     from slvg_bench.shipping import pack_checkpoint
 
+    ensure_file_target(out, "OUT")  # a folder, a read-only or full disk: said before the checkpoint is read
     info = pack_checkpoint(checkpoint, out, dtype)
     click.echo(f"packed {checkpoint} (step {info['step']}, code {info['code_version']}) -> {out} "
                f"({dtype}, sha256 {W.sha256_file(out)})", err=True)

@@ -25,8 +25,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,20 +75,14 @@ def default_path(name: str, split: str, seed: int = 0) -> Path:
 
 def write_pairs(path: str | Path, pairs: Sequence[CrossPair]) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for p in pairs:
         w.writerow([getattr(p, c) for c in COLUMNS])
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(buf.getvalue())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from slvg_bench.outputs import write_text_atomic
+
+    write_text_atomic(path, buf.getvalue())  # a full or read-only disk: one line naming the file
     return path
 
 

@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 from slvg_bench import config as config_mod
 from slvg_bench import provenance, results
-from slvg_bench.errors import SlvgError, UsageError
+from slvg_bench.errors import CheckpointError, SlvgError, UsageError
 from slvg_bench.harness.config import PIXEL_METRICS, REGION_METRICS, TASK_METRICS, TASKS, RunConfig, hashed_fields
 
 RESULTS_FILE = "results.parquet"
@@ -97,7 +97,23 @@ def load_animator(method: str, checkpoint: Optional[str], device: str, task: str
     kwargs = {"batch_size": batch_size}
     if mode:
         kwargs["mode"] = mode
-    return _call_with_supported(spec.load, checkpoint, device, **kwargs)
+    try:
+        return _call_with_supported(spec.load, checkpoint, device, **kwargs)
+    except CheckpointError as e:
+        if checkpoint is not None and str(checkpoint) not in str(e):  # say which file, whatever the method said
+            raise CheckpointError(f"{method}: checkpoint {str(checkpoint)!r}: {e}") from e
+        raise
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        # a file of the right kind whose tensors do not fit (torch's "size mismatch for ...", a missing entry):
+        # one line naming the file, not a traceback
+        import torch
+
+        if checkpoint is None or isinstance(e, torch.cuda.OutOfMemoryError):
+            raise
+        lines = [" ".join(line.split()) for line in str(e).splitlines() if line.strip()]
+        detail = next((line for line in lines if line.startswith("size mismatch")), lines[0] if lines else repr(e))
+        raise CheckpointError(f"{method}: checkpoint {str(checkpoint)!r} does not fit the {method} model "
+                              f"({type(e).__name__}: {detail[:300]})") from e
 
 
 def generate(animator, job) -> Any:
@@ -161,6 +177,26 @@ def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: s
     adapter_cls = DATASETS.get(cfg.dataset)
     if cfg.split not in adapter_cls.eval_splits:
         raise UsageError(f"{cfg.dataset} has no evaluation split {cfg.split!r}; valid: {', '.join(adapter_cls.eval_splits)}")
+    # names and options from the command line, checked before the run directory is created
+    if cfg.metrics:
+        from slvg_bench.metrics.registry import resolve as resolve_metrics
+
+        resolve_metrics(list(cfg.metrics))
+    cfg.options.validate()
+    if cfg.keypoint_estimator:
+        try:
+            from slvg_bench.pose.estimators import ESTIMATORS
+        except ImportError:  # no registry in this installation: the metric says so, with what to pass instead
+            pass
+        else:
+            ESTIMATORS.check(cfg.keypoint_estimator)
+    if train_preset is not None:  # also when a checkpoint exists: a typo is never silently ignored
+        from slvg_bench.training.resolve import resolve_config
+
+        try:
+            resolve_config(cfg.method, cfg.dataset, preset=train_preset)
+        except UsageError as e:
+            raise UsageError(f"--train-preset {train_preset!r}: {e}") from e
     if device != "auto":
         from slvg_bench.devices import check_device
 

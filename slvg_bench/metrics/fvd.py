@@ -107,6 +107,8 @@ class FVDOptions:
         ]:
             if value not in valid:
                 raise UsageError(f"fvd.{name} must be one of {', '.join(valid)}, got {value!r}")
+        if self.batch_clips < 1:
+            raise UsageError(f"fvd.batch_clips must be >= 1, got {self.batch_clips}")
         return self
 
 

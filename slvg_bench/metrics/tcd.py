@@ -62,6 +62,19 @@ class TCDOptions:
     scale: float = 255.0
     reduction: str = "elements"
 
+    def validate(self) -> "TCDOptions":
+        import math
+
+        from slvg_bench.errors import UsageError
+
+        if self.reduction not in REDUCTIONS:
+            raise UsageError(f"tcd.reduction must be one of {', '.join(REDUCTIONS)}, got {self.reduction!r}")
+        if not (math.isfinite(self.threshold) and self.threshold >= 0):
+            raise UsageError(f"tcd.threshold must be a finite number >= 0, got {self.threshold!r}")
+        if not (math.isfinite(self.scale) and self.scale > 0):
+            raise UsageError(f"tcd.scale must be a finite number > 0, got {self.scale!r}")
+        return self
+
 
 def levels(video: torch.Tensor, scale: float = 255.0) -> torch.Tensor:
     """Video in [0, 1] on the TCD scale: whole grey levels ``round(255·x)`` for scale 255 (float32

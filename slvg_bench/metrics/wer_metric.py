@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from slvg_bench.errors import SlvgError
+from slvg_bench.errors import CheckpointError, SlvgError, UsageError
 from slvg_bench.metrics.base import CorpusResult, Metric, MetricInfo, MetricSkip, VideoPair
 
 METRIC_ID = "wer"
@@ -105,7 +105,11 @@ class WER(Metric):
                     f"corrnet-csl-daily) or a checkpoint path")
         try:
             self.recognizer  # loads it (or fails with the weight manager's fix command)
+        except UsageError:  # a recognizer id that does not exist: the command line is wrong, not the install
+            raise
         except SlvgError as e:
+            if isinstance(e, CheckpointError) and self.options.recognizer != "auto":
+                raise  # the file the user chose is damaged or not a recognizer: not a missing install
             return f"{METRIC_ID} unavailable: recognizer {self.name!r} cannot be loaded: {e}"
         return None
 

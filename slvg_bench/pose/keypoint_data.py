@@ -51,11 +51,18 @@ def load_video_keypoints(entry: VideoEntry) -> tuple[np.ndarray, np.ndarray]:
     frames = read_video_uint8(entry.video)
     if not entry.keypoints.is_file():
         raise DatasetError(f"keypoints file {str(entry.keypoints)!r} of video {entry.id!r} does not exist")
-    kp = np.load(entry.keypoints).astype(np.float32)
+    try:  # never unpickle: an object array in a downloaded dataset could run code
+        kp = np.asarray(np.load(entry.keypoints, allow_pickle=False), dtype=np.float32)
+    except (OSError, ValueError, TypeError) as e:
+        raise DatasetError(f"keypoints file {str(entry.keypoints)!r} of video {entry.id!r} is not a numeric .npy "
+                           f"array (not numpy at all, or pickled objects, which are never loaded)") from e
     if kp.ndim != 3 or kp.shape[1:] != (133, 3) or len(kp) != len(frames):
         raise DatasetError(
             f"keypoints of {entry.id!r} have shape {kp.shape}, expected ({len(frames)}, 133, 3) for its {len(frames)} frames"
         )
+    if not np.isfinite(kp).all():  # a NaN ground truth would make every PCK and error meaningless
+        raise DatasetError(f"keypoints file {str(entry.keypoints)!r} of video {entry.id!r} contains NaN/Inf "
+                           f"(use confidence 0 for unknown points)")
     return frames, kp
 
 

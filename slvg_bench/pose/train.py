@@ -58,6 +58,25 @@ class PoseTrainConfig:
     eval_split: str = "test"
     eval_alpha: float = 0.1
 
+    def __post_init__(self) -> None:
+        """Values the trainer cannot run with, refused before any data is read."""
+        for key in ("steps", "batch_size", "frame_stride", "log_every"):
+            if getattr(self, key) < 1:
+                raise UsageError(f"pose config key {key!r} must be >= 1, got {getattr(self, key)!r}")
+        if self.crop is not None and self.crop < 1:
+            raise UsageError(f"pose config key 'crop' must be >= 1 (or null), got {self.crop!r}")
+        for key in ("lr", "sigma"):
+            if not (math.isfinite(getattr(self, key)) and getattr(self, key) > 0):
+                raise UsageError(f"pose config key {key!r} must be a finite number > 0, got {getattr(self, key)!r}")
+        if not (math.isfinite(self.final_lr_fraction) and 0 <= self.final_lr_fraction <= 1):
+            raise UsageError(f"pose config key 'final_lr_fraction' must be in [0, 1], got {self.final_lr_fraction!r}")
+        if not (math.isfinite(self.eval_alpha) and 0 < self.eval_alpha <= 1):
+            raise UsageError(f"pose config key 'eval_alpha' must be in (0, 1], got {self.eval_alpha!r}")
+        if self.max_minutes is not None and not (math.isfinite(self.max_minutes) and self.max_minutes > 0):
+            raise UsageError(f"pose config key 'max_minutes' must be a finite number > 0, got {self.max_minutes!r}")
+        if self.loss not in ("focal", "mse"):
+            raise UsageError(f"pose config key 'loss' must be 'focal' or 'mse', got {self.loss!r}")
+
 
 def heatmap_loss(
     pred: torch.Tensor,

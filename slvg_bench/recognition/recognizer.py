@@ -128,7 +128,19 @@ def load_recognizer(name_or_path: str | Path, device: str | None = None, **kwarg
         rec = from_checkpoint(ckpt, gloss_path, spec.input_spec, device=device, **kwargs)
         rec.name = spec.id
         return rec
+    check_recognizer_name(name_or_path)
     return from_checkpoint(name_or_path, device=device, **kwargs)
+
+
+def check_recognizer_name(name_or_path: str | Path) -> None:
+    """A name that is not a file and looks like an id (no folder, no suffix) must be a registered recognizer:
+    a typo gets "Did you mean ...?" (UnknownNameError) instead of "checkpoint does not exist"."""
+    from slvg_bench.recognition.specs import RECOGNIZERS
+
+    name = str(name_or_path)
+    if name not in RECOGNIZERS and not Path(name).exists() and "/" not in name and "\\" not in name \
+            and not Path(name).suffix:
+        RECOGNIZERS.check(name)
 
 
 def recognize(videos: Sequence[torch.Tensor], recognizer: str | Path | Recognizer = "corrnet-synthsign",

@@ -110,6 +110,16 @@ class RecognizerTrainConfig:
             raise UsageError(f"still_clips_per_epoch must be >= 0, got {self.still_clips_per_epoch}")
         if self.temporal_epochs and self.temporal_views < 1:
             raise UsageError(f"temporal_views must be >= 1 when temporal_epochs > 0, got {self.temporal_views}")
+        # checked here, before a training copy is rendered (minutes) or a model is built
+        for key in ("epochs", "batch_size", "eval_every", "frame_size", "crop", "frame_stride"):
+            if getattr(self, key) < 1:
+                raise UsageError(f"recognizer config key {key!r} must be >= 1, got {getattr(self, key)!r}")
+        if self.temporal_epochs < 0:
+            raise UsageError(f"recognizer config key 'temporal_epochs' must be >= 0, got {self.temporal_epochs!r}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise UsageError(f"recognizer config key 'lr' must be a finite number > 0, got {self.lr!r}")
+        if self.max_minutes is not None and not (math.isfinite(self.max_minutes) and self.max_minutes > 0):
+            raise UsageError(f"recognizer config key 'max_minutes' must be a finite number > 0, got {self.max_minutes!r}")
 
     @property
     def input_spec(self) -> InputSpec:

@@ -15,6 +15,7 @@ This module imports no torch.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -183,8 +184,8 @@ def check_train_config(tc) -> None:
     for key in positive:
         if getattr(tc, key) < 1:
             raise UsageError(f"config key 'train.{key}' must be >= 1, got {getattr(tc, key)!r}")
-    if tc.lr <= 0:
-        raise UsageError(f"config key 'train.lr' must be > 0, got {tc.lr!r}")
+    if not (math.isfinite(tc.lr) and tc.lr > 0):  # nan passes a plain `<= 0` test
+        raise UsageError(f"config key 'train.lr' must be a finite number > 0, got {tc.lr!r}")
     if tc.num_workers < 0:
         raise UsageError(f"config key 'train.num_workers' must be >= 0, got {tc.num_workers!r}")
     if tc.amp_dtype not in ("bfloat16", "float16"):

@@ -87,6 +87,9 @@ def init_model_from(model, checkpoint: str, method: str) -> None:
                               f"{first} (same architecture settings needed)") from e
 
 
+LOCK_FILE = ".lock"
+
+
 def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = False, device=None,
                    data_root=None, progress: bool = True, tensorboard: Optional[bool] = None):
     """:func:`train` for an already resolved config."""
@@ -103,7 +106,13 @@ def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = Fal
                               f"continue it, or choose another --out")
     tc = resolved.config.train
     ctx = D.init_distributed(device)
+    lock = None
     try:
+        if ctx.is_main:  # one trainer per folder: a second one would interleave its checkpoints with ours
+            from slvg_bench.data.locking import lock_output
+
+            out.mkdir(parents=True, exist_ok=True)
+            lock = lock_output(out / LOCK_FILE, f"training folder {str(out)!r}")
         def load():
             return load_pair_dataset(resolved.dataset, data_root=data_root, resolution=tc.resolution,
                                      pairs_per_video=tc.pairs_per_video, seed=tc.seed, augment=tc.augment,
@@ -123,4 +132,6 @@ def train_resolved(resolved: ResolvedConfig, *, out_dir=None, resume: bool = Fal
                           tensorboard=tensorboard)
         return trainer.fit(resume=resume)
     finally:
+        if lock is not None:
+            lock.release()
         D.shutdown(ctx)

@@ -8,7 +8,11 @@ from slvg_bench.shipping import pack_checkpoint
 from slvg_bench.weights import sha256_file
 
 
-def test_pack_keeps_inference_parts_in_float16_with_provenance(tmp_path):
+def test_pack_keeps_inference_parts_in_float16_with_provenance(tmp_path, monkeypatch):
+    import slvg_bench.shipping as shipping
+
+    # a stand-in checkpoint of no real model: skip the strict-load check (tests/reliability covers it)
+    monkeypatch.setattr(shipping, "_check_loads", lambda ckpt, src: None)
     src = tmp_path / "final.pt"
     w = torch.randn(4, 3)
     torch.save({"method": "pgmm", "config": {"a": 1}, "step": 7, "finished": True, "dataset": "synthsign",

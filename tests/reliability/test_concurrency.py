@@ -106,3 +106,29 @@ def test_kill_9_leaves_no_stale_lock(tmp_path, synth):
     r = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert len(pd.read_parquet(out / "results.parquet")) == 4
+
+
+def test_second_training_into_a_busy_folder_is_refused(cli, tmp_path, synth):
+    """Found by tools/attack.py: two trainers in one --out interleaved their latest.pt/log.csv."""
+    from slvg_bench.data.locking import lock_output
+
+    out = tmp_path / "train"
+    out.mkdir()
+    tiny = ["--set", "train.batch_size=1", "--set", "model.generator.block_expansion=8", "--set",
+            "model.generator.max_features=32", "--set", "model.dense_motion.block_expansion=8", "--set",
+            "model.dense_motion.max_features=32", "--set", "model.num_tps=3"]
+    with lock_output(out / ".lock", "x"):
+        cli("train", "-m", "tpsmm", "-d", "synthsign", "--data-root", synth, "--preset", "quick", "--max-steps", 1,
+            *tiny, "--device", "cpu", "--no-progress", "--out", out).expect(1, str(out), f"in use by pid {os.getpid()}")
+    assert not (out / "latest.pt").exists() and not (out / "log.csv").exists()
+
+
+def test_temp_files_of_a_killed_writer_are_removed(cli, tmp_path, synth):
+    """Found by tools/attack.py: after kill -9 during a shard write, the rerun left '.part-….tmp' behind."""
+    out = tmp_path / "run"
+    shards = out / "results.parquet.shards"
+    shards.mkdir(parents=True)
+    (shards / ".part-1-abc-000001.parquet.x1y2.tmp").write_bytes(b"half a shard")
+    (out / ".results.parquet.z3.tmp").write_bytes(b"half a file")
+    cli("run", "-m", "static", "-d", "synthsign", "--data-root", synth, "--metrics", "l1", "--out", out).expect(0)
+    assert not list(out.rglob("*.tmp"))

@@ -209,3 +209,102 @@ def test_sigint_to_a_running_evaluate_process(tmp_path):
 def test_errors_with_markup_characters_are_printed_verbatim(cli, tmp_path):
     weird = tmp_path / "[bold]x[/bold].mp4"
     cli("video", "info", weird).expect(1, "[bold]x[/bold].mp4", "does not exist")
+
+
+# ---- found by tools/attack.py: typos that were silently ignored, or blamed on something else
+
+
+def test_unknown_recognizer_id_suggests_everywhere(cli, tmp_path, synth):
+    """Before: recognize said "checkpoint does not exist" (exit 1); evaluate and run reported WER
+    "unavailable" and exited 0."""
+    clip = tmp_path / "c.mp4"
+    write_mp4(clip, frames_for("c", 4), lossless=True)
+    cli("recognizer", "recognize", clip, "--recognizer", "corrnet-synthsig").expect(
+        2, "'corrnet-synthsig'", "Did you mean 'corrnet-synthsign'")
+    pred, target = tmp_path / "p", tmp_path / "t"
+    for d in (pred, target):
+        write_mp4(d / "v0.mp4", frames_for("v0", 4), lossless=True)
+    cli("evaluate", "--pred", pred, "--target", target, "--metrics", "l1,wer", "--wer-recognizer", "corrnet-synthsig",
+        "--no-progress", "--out", tmp_path / "r.parquet").expect(2, "'corrnet-synthsig'", "Did you mean")
+    cli("run", "-m", "static", "-d", "synthsign", "--data-root", synth, "--metrics", "l1,wer",
+        "--wer-recognizer", "corrnet-synthsig", "--out", tmp_path / "run").expect(2, "'corrnet-synthsig'", "Did you mean")
+    assert not (tmp_path / "r.parquet").exists() and not (tmp_path / "run" / "results.parquet").exists()
+
+
+def test_unknown_video_kind_suggests(cli, synth):
+    """Before: "no sentance videos in split 'test'" (exit 1), as if the split were empty."""
+    cli("recognizer", "eval", "--data-root", synth / "synthsign", "--kinds", "sentance").expect(
+        2, "--kinds 'sentance'", "Did you mean 'sentence'")
+
+
+def test_unknown_train_preset_is_never_ignored(cli, tmp_path, synth):
+    """Before: an unused --train-preset (static; a checkpoint given) was ignored and the run exited 0."""
+    cli("run", "-m", "static", "-d", "synthsign", "--data-root", synth, "--metrics", "l1", "--train-preset", "quik",
+        "--out", tmp_path / "a").expect(2, "--train-preset 'quik'", "not trainable")
+    cli("run", "-m", "tpsmm", "-d", "synthsign", "--data-root", synth, "--metrics", "l1", "--train-preset", "quik",
+        "--checkpoint", "tpsmm.synthsign", "--out", tmp_path / "b").expect(2, "--train-preset 'quik'", "unknown preset")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "-m", "static", "-d", "synthsign", "--metrics", "l11", "--out", "OUT"],
+    ["run", "-m", "static", "-d", "synthsign", "--metrics", "akd", "--keypoint-estimator", "posenet-synthsig",
+     "--out", "OUT"],
+    ["evaluate", "--pred", "P", "--target", "T", "--metrics", "akd", "--keypoint-estimator", "posenet-synthsig",
+     "--out", "OUT/r.parquet"],
+], ids=["run metric", "run estimator", "evaluate estimator"])
+def test_a_typo_creates_no_output_folder(argv, cli, tmp_path, synth, monkeypatch):
+    """Names are checked before the output folder is made (before: an empty run folder was left behind)."""
+    monkeypatch.chdir(tmp_path)
+    for d in ("P", "T"):
+        write_mp4(tmp_path / d / "v0.mp4", frames_for("v0", 4), lossless=True)
+    if argv[0] == "run":
+        argv += ["--data-root", str(synth)]
+    r = cli(*argv)
+    assert r.code == 2 and "Traceback" not in r.err and "Did you mean" in r.last, r.err[-2000:]
+    assert not (tmp_path / "OUT").exists()
+
+
+@pytest.mark.parametrize("kind", ["torch-payload", "text"])
+def test_a_bad_wer_recognizer_file_fails_instead_of_unavailable(kind, cli, tmp_path):
+    """Before: a damaged or malicious --wer-recognizer file made WER 'unavailable' and evaluate exited 0."""
+    files, marker = hostile_files(tmp_path)
+    pred, target = tmp_path / "p", tmp_path / "t"
+    for d in (pred, target):
+        write_mp4(d / "v0.mp4", frames_for("v0", 4), lossless=True)
+    glosses = tmp_path / "g.txt"
+    glosses.write_text("v0|HELLO\n")
+    r = cli("evaluate", "--pred", pred, "--target", target, "--metrics", "l1,wer", "--glosses", glosses,
+            "--wer-recognizer", files[kind], "--no-progress", "--out", tmp_path / "r.parquet")
+    r.expect(1, str(files[kind]), REASONS[kind])
+    _check_safe(r, marker)
+
+
+def test_a_checkpoint_of_the_wrong_shapes_is_one_line(cli, tmp_path, synth):
+    """Before: torch's multi-line 'size mismatch' traceback; now one line naming the file and the first mismatch."""
+    from slvg_bench import weights
+
+    shipped = torch.load(weights.weight_path("tpsmm.synthsign"), map_location="cpu", weights_only=True)
+    key = next(k for k, v in shipped["model"].items() if v.dim() >= 2)
+    shipped["model"][key] = torch.zeros(*[s + 1 for s in shipped["model"][key].shape])
+    bad = tmp_path / "wrong-shape.pt"
+    torch.save(shipped, bad)
+    cli("run", "-m", "tpsmm", "-d", "synthsign", "--data-root", synth, "--metrics", "l1", "--no-train",
+        "--checkpoint", bad, "--out", tmp_path / "r", "--device", "cpu").expect(1, str(bad), "size mismatch")
+
+
+def test_run_with_a_checkpoint_from_elsewhere_writes_nothing_beside_it(cli, tmp_path, synth):
+    """Before: run --checkpoint X left X.sha256.json next to the user's file (a write outside the run folder)."""
+    import shutil
+
+    from slvg_bench import weights
+
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    ck = theirs / "tpsmm.pt"
+    shutil.copy(weights.weight_path("tpsmm.synthsign"), ck)
+    before = sorted(p.name for p in theirs.iterdir())
+    cli("run", "-m", "tpsmm", "-d", "synthsign", "--data-root", synth, "--metrics", "l1", "--no-train", "--limit", 1,
+        "--checkpoint", ck, "--out", tmp_path / "r", "--device", "cpu").expect(0)
+    assert sorted(p.name for p in theirs.iterdir()) == before
+    assert weights.cached_sha256(ck) == weights.sha256_file(ck)  # the record lives in the cache home

@@ -35,6 +35,11 @@ CASES = [
     (["run", "-m", "static", "-d", "synthsign", "--resample-seed", "-1"], "--resample-seed"),
     (["evaluate", "--pred", "p", "--target", "t", "--out", "r.parquet", "--resample-seed", "-2"], "--resample-seed"),
     (["leaderboard", "-d", "synthsign", "--seed", "-3"], "--seed"),
+    # found by tools/attack.py: accepted before (exit 0, or a baseline written with a nan tolerance)
+    (["check", "RUN", "-b", "b.yaml", "--seed", "-1"], "--seed"),
+    (["check", "RUN", "-b", "b.yaml", "--write-baseline", "--relative", "nan"], "--relative"),
+    (["check", "RUN", "-b", "b.yaml", "--write-baseline", "--relative", "inf"], "--relative"),
+    (["check", "RUN", "-b", "b.yaml", "--write-baseline", "--absolute", "nan"], "--absolute"),
 ]
 
 
@@ -58,3 +63,51 @@ def test_library_entry_points_refuse_a_limit_below_one(tmp_path):
                  tmp_path / "r.parquet", limit=0, progress=False)
     with pytest.raises(UsageError, match="at least 1"):
         run_benchmark(RunConfig(method="static", dataset="synthsign"), out=tmp_path / "r", limit=-1, progress=False)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any training or rendering would mean the config check did not fire first: fail loudly instead."""
+    import slvg_bench.commands.recognizer as rec_cmd
+    import slvg_bench.pose.train as pose_train
+    import slvg_bench.recognition.train as rec_train
+    import slvg_bench.training.runner as training
+
+    def boom(*a, **k):
+        raise AssertionError("work started although a config value is out of range")
+
+    monkeypatch.setattr(training, "train_resolved", boom)
+    monkeypatch.setattr(rec_cmd, "_training_copy", boom)
+    monkeypatch.setattr(rec_train, "train_recognizer", boom)
+    monkeypatch.setattr(pose_train, "train_posenet", boom)
+
+
+CONFIG_CASES = [  # --set values the trainers or metrics cannot run with (found by tools/attack.py)
+    (["train", "-m", "tpsmm", "-d", "synthsign", "--preset", "quick"], "train.lr=nan", "'train.lr'"),
+    (["recognizer", "train", "--data-root", "DATA"], "epochs=0", "'epochs'"),
+    (["recognizer", "train", "--data-root", "DATA"], "batch_size=-1", "'batch_size'"),
+    (["recognizer", "train", "--data-root", "DATA"], "lr=inf", "'lr'"),
+    (["pose", "train", "--data-root", "DATA"], "steps=-1", "'steps'"),
+    (["pose", "train", "--data-root", "DATA"], "batch_size=0", "'batch_size'"),
+    (["pose", "train", "--data-root", "DATA"], "lr=nan", "'lr'"),
+    (["evaluate", "--pred", "P", "--target", "T", "--metrics", "l1", "--out", "r.parquet"], "options.fvd.batch_clips=0",
+     "fvd.batch_clips"),
+    (["evaluate", "--pred", "P", "--target", "T", "--metrics", "l1", "--out", "r.parquet"], "options.tcd.reduction=bogus",
+     "tcd.reduction"),
+]
+
+
+@pytest.mark.parametrize("argv, setting, named", CONFIG_CASES, ids=[f"{c[0][0]} {c[1]}" for c in CONFIG_CASES])
+def test_out_of_range_config_values_are_usage_errors(cli, tmp_path, monkeypatch, no_training, argv, setting, named):
+    """Refused before a training copy is rendered, a model built or a result written (also for an unused metric)."""
+    from slvg_bench.video import write_mp4
+
+    from .conftest import frames_for
+
+    monkeypatch.chdir(tmp_path)
+    for side in ("P", "T"):
+        write_mp4(tmp_path / side / "v0.mp4", frames_for("v0", 4), lossless=True)
+    (tmp_path / "DATA").mkdir()
+    r = cli(*argv, "--set", setting).expect(2, named)
+    assert "Traceback" not in r.err
+    assert not (tmp_path / "r.parquet").exists()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from slvg_bench.video import write_mp4
 
@@ -143,3 +144,47 @@ def test_evaluate_limit_takes_the_first_n(tmp_path, cli):
     cli("evaluate", "--pred", pred, "--target", target, "--metrics", "l1", "--out", tmp_path / "r.parquet",
         "--limit", 1, "--no-progress").expect(0)
     assert list(pd.read_parquet(tmp_path / "r.parquet")["video_id"]) == ["v0"]
+
+
+# ---- found by tools/attack.py
+
+
+def test_evaluate_glosses_without_usable_references_is_an_error(tmp_path, cli):
+    """Before: an empty --glosses file, or one whose ids match no video, gave WER 'unavailable' and exit 0."""
+    pred, target = _eval_tree(tmp_path, 2)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    cli("evaluate", "--pred", pred, "--target", target, "--metrics", "l1,wer", "--glosses", empty, "--no-progress",
+        "--out", tmp_path / "r.parquet").expect(2, "empty.txt")
+    other = tmp_path / "other.txt"
+    other.write_text("zz|HELLO\n")
+    cli("evaluate", "--pred", pred, "--target", target, "--metrics", "l1,wer", "--glosses", other, "--no-progress",
+        "--out", tmp_path / "r.parquet").expect(2, "--glosses", "no reference for any of the 2", "'zz'")
+    assert not (tmp_path / "r.parquet").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["datasets", "verify", "synthsign"],
+    ["run", "-m", "static", "-d", "synthsign", "--metrics", "l1", "--out", "RUN"],
+    ["train", "-m", "tpsmm", "-d", "synthsign", "--preset", "quick", "--max-steps", "1", "--out", "TRAIN"],
+    ["reconstruct", "-m", "static", "-d", "synthsign", "--video", "s10_a", "--out", "REC"],
+], ids=["verify", "run", "train", "reconstruct"])
+@pytest.mark.parametrize("root", ["missing", "damaged"])
+def test_a_data_root_without_synthsign_is_never_swapped_for_the_default_copy(argv, root, tmp_path, cli, monkeypatch):
+    """Before: --data-root naming a missing folder (or a copy without meta.json) silently generated and used
+    the default copy in $SLVG_BENCH_HOME (a minute of work, results on other data, exit 0)."""
+    import slvg_bench.data.synthsign as generator
+
+    def boom(*a, **k):
+        raise AssertionError("the default synthsign copy was generated instead of using --data-root")
+
+    monkeypatch.setattr(generator, "generate", boom)
+    monkeypatch.setattr(generator, "ensure", boom)
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "nope"
+    if root == "damaged":
+        data = make_synthsign(tmp_path / "data")
+        (data / "synthsign" / "meta.json").unlink()
+    r = cli(*argv, "--data-root", data, "--device", "cpu") if argv[0] != "datasets" else cli(*argv, "--data-root", data)
+    r.expect(1, "synthsign not found under --data-root", str(data))
+    assert not (tmp_path / "home" / "data").exists()

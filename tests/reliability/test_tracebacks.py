@@ -3,6 +3,8 @@ the wrong kind: one line naming the path and the problem, never a traceback."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -235,3 +237,134 @@ def test_out_below_a_file(cli, tmp_path, synth):
     f.write_text("x")
     cli("run", "-m", "static", "-d", "synthsign", "--data-root", synth, "--metrics", "l1",
         "--out", f / "sub" / "run").expect(2, str(f), "is a file, not a folder")
+
+
+# ---- found by tools/attack.py
+
+
+def test_video_info_on_a_fifo_does_not_hang(tmp_path):
+    """Before: the decoder blocked forever reading a named pipe (a device never ends either)."""
+    import os
+
+    from .conftest import process_result, run_process
+
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    process_result(run_process("video", "info", fifo, timeout=120)).expect(1, "pipe.mp4", "not a regular file")
+
+
+def test_config_files_that_are_not_utf8_or_not_mappings(cli, tmp_path, eval_tree, no_work):
+    latin = tmp_path / "c.yaml"
+    latin.write_bytes(b"metrics: \xff\xfe\n")
+    cli("evaluate", "--pred", eval_tree[0], "--target", eval_tree[1], "--config", latin, "--no-progress",
+        "--out", tmp_path / "r.parquet").expect(2, "c.yaml", "not UTF-8")  # before: "a file is not UTF-8" (which?)
+    section = tmp_path / "t.yaml"
+    section.write_text("train: 5\n")
+    cli("train", "-m", "tpsmm", "-d", "synthsign", "--config", section, "--out", tmp_path / "t").expect(
+        2, "'train'", "must be a mapping")  # before: AttributeError traceback
+
+
+def test_pose_outputs_are_checked_before_work(cli, tmp_path, clip):
+    """Before: --out naming a folder wrote '<folder>.npy' beside it, a name without .npy got '.npy' appended
+    (exit 0, not the file asked for), and a bad --overlay or --preview suffix ended in a traceback."""
+    cli("pose", "estimate", clip, "--estimator", "posenet-synthsign", "--out", tmp_path, "--device", "cpu").expect(
+        2, str(tmp_path), ".npy")
+    assert not (tmp_path.parent / f"{tmp_path.name}.npy").exists()
+    cli("pose", "estimate", clip, "--estimator", "posenet-synthsign", "--out", tmp_path / "kp.txt", "--device",
+        "cpu").expect(2, "kp.txt", ".npy")
+    cli("pose", "estimate", clip, "--estimator", "posenet-synthsign", "--out", tmp_path / "kp.npy", "--overlay",
+        tmp_path / "o.avi", "--device", "cpu").expect(2, "--overlay", "o.avi")
+    assert not (tmp_path / "kp.txt.npy").exists() and not (tmp_path / "kp.npy").exists()
+    cli("pose", "eval", "--estimator", "posenet-synthsign", "--data-root", tmp_path, "--preview", tmp_path / "p.txt",
+        "--device", "cpu").expect(2, "--preview", "p.txt")
+
+
+def test_weights_pack_onto_a_folder(cli, tmp_path):
+    """Before: exit 1 naming a temporary file ('.x.tmp-123 -> x: it is a folder')."""
+    (tmp_path / "ck.pt").write_bytes(b"not read")
+    (tmp_path / "out.pt").mkdir()
+    cli("weights", "pack", tmp_path / "ck.pt", tmp_path / "out.pt").expect(2, "out.pt", "existing folder")
+
+
+class _Payload:
+    """Pickled, it would create ``marker`` when loaded with allow_pickle."""
+
+    marker = ""
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("kind", ["text", "pickled object", "nan"])
+def test_pose_eval_on_hostile_ground_truth_keypoints(kind, cli, tmp_path, synth):
+    """Before: a text or pickled-object .npy ended in numpy's traceback (advising allow_pickle); NaN ground
+    truth gave exit 0 with a meaningless PCK."""
+    marker = tmp_path / "PWNED"
+    _Payload.marker = str(marker)
+    for p in (synth / "synthsign" / "keypoints" / "test").glob("*.npy"):
+        if kind == "text":
+            p.write_text("not numpy")
+        elif kind == "pickled object":
+            np.save(p, np.array([_Payload()], dtype=object), allow_pickle=True)
+        else:
+            np.save(p, np.full((6, 133, 3), np.nan, np.float32))
+    r = cli("pose", "eval", "--estimator", "posenet-synthsign", "--data-root", synth / "synthsign", "--device", "cpu")
+    r.expect(1, "keypoints", ".npy" if kind != "nan" else "NaN")
+    assert "allow_pickle" not in r.err and not marker.exists()
+
+
+def test_meta_json_that_is_not_an_object(cli, tmp_path, synth):
+    """Before: AttributeError traceback ('list' object has no attribute 'get')."""
+    (synth / "synthsign" / "meta.json").write_text("[1, 2]")
+    cli("datasets", "verify", "synthsign", "--data-root", synth).expect(1, "meta.json", "list")
+
+
+def test_outputs_on_a_full_disk_name_the_path(cli, full_dir, synth, tmp_path):
+    """Before: 'no space left on the device' without saying where (the write failed after open)."""
+    from slvg_bench.video import write_mp4
+
+    run = tmp_path / "run"
+    cli("run", "-m", "static", "-d", "synthsign", "--data-root", synth, "--metrics", "l1", "--out", run).expect(0)
+    cli("check", run, "-b", full_dir / "b.yaml", "--write-baseline").expect(1, str(full_dir), "no space left")
+    cli("datasets", "pairs", "synthsign", "--data-root", synth, "--out", full_dir / "p.csv").expect(
+        1, str(full_dir), "no space left")
+    clip = tmp_path / "c.mp4"
+    write_mp4(clip, frames_for("c", 3), lossless=True)
+    cli("pose", "estimate", clip, "--estimator", "posenet-synthsign", "--out", full_dir / "kp.npy", "--device",
+        "cpu").expect(1, str(full_dir), "no space left")
+
+
+def test_verify_missing_out_creates_its_folder(cli, synth, tmp_path):
+    """Before: exit 1 'no such file or folder' where every other output's folder is created."""
+    out = tmp_path / "a" / "b" / "missing.txt"
+    cli("datasets", "verify", "synthsign", "--data-root", synth, "--missing-out", out).expect(0)
+    assert out.is_file()
+
+
+def test_trainer_outputs_are_checked_before_training(cli, readonly_dir, synth, monkeypatch):
+    """Before: recognizer train trained, then died in torch.save with a RuntimeError traceback."""
+    import slvg_bench.pose.train as pose_train
+    import slvg_bench.recognition.train as rec_train
+
+    def boom(*a, **k):
+        raise AssertionError("training started although its output cannot be written")
+
+    monkeypatch.setattr(rec_train, "train_recognizer", boom)
+    monkeypatch.setattr(pose_train, "train_posenet", boom)
+    cli("recognizer", "train", "--data-root", synth / "synthsign", "--set", "train_size=null", "--no-install",
+        "--out", readonly_dir / "r.pt").expect(1, str(readonly_dir), "read-only")
+    cli("pose", "train", "--data-root", synth / "synthsign", "--out", readonly_dir / "p.pt").expect(
+        1, str(readonly_dir), "read-only")
+
+
+def test_weights_pack_refuses_foreign_tensors(cli, tmp_path):
+    """Before: a dict with method/config/model keys but tensors of no model was packed (exit 0)."""
+    import torch
+
+    src = tmp_path / "ck.pt"
+    torch.save({"method": "tpsmm", "config": {}, "model": {"conv.weight": torch.zeros(4, 3, 3, 3)}}, src)
+    cli("weights", "pack", src, tmp_path / "p.pt").expect(1, "ck.pt", "not a slvg-bench training checkpoint")
+    torch.save({"method": "tpsmm", "config": {"loss": {"perceptual_weights": "random"}}, "step": 1,
+                "model": {"conv.weight": torch.zeros(4, 3, 3, 3)}}, src)
+    cli("weights", "pack", src, tmp_path / "p.pt").expect(1, "ck.pt", "does not fit")
+    assert not (tmp_path / "p.pt").exists()

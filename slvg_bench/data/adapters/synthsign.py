@@ -29,14 +29,24 @@ from slvg_bench.errors import DatasetError
 COLUMNS = ("id", "split", "signer", "kind", "glosses", "n_frames", "fps", "video", "keypoints")
 
 
-def _is_synthsign(folder: Path) -> bool:
+def _meta_problem(folder: Path) -> str | None:
+    """Why ``folder`` is not a synthsign copy (None when its meta.json says it is one)."""
     meta = folder / "meta.json"
     if not meta.is_file():
-        return False
+        return f"{str(meta)!r} does not exist"
     try:
-        return json.loads(meta.read_text()).get("name") == "synthsign"
-    except (OSError, ValueError):
-        return False
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return f"{str(meta)!r} is not readable JSON ({type(e).__name__}: {e})"
+    if not isinstance(data, dict):
+        return f"{str(meta)!r} holds {type(data).__name__}, not an object with name: synthsign"
+    if data.get("name") != "synthsign":
+        return f"{str(meta)!r} names dataset {data.get('name')!r}, not 'synthsign'"
+    return None
+
+
+def _is_synthsign(folder: Path) -> bool:
+    return _meta_problem(folder) is None
 
 
 def generated_root(data_root: Optional[str | Path] = None) -> Optional[Path]:
@@ -78,6 +88,20 @@ class SynthSignAdapter(DatasetAdapter):
 
     @classmethod
     def locate(cls, data_root=None, generate: bool = True) -> Path:
+        if data_root is not None:
+            # an explicit --data-root is never swapped for the default copy (nor generated): a typo or a
+            # damaged copy would otherwise be scored silently on other data
+            root = Path(data_root).expanduser()
+            cands = (root / "synthsign", root)
+            found = next((c for c in cands if _is_synthsign(c)), None)
+            if found is None:
+                damaged = next((c for c in cands if (c / "meta.json").exists()), None)
+                why = f": {_meta_problem(damaged)}" if damaged is not None else ""
+                raise DatasetError(
+                    f"synthsign not found under --data-root {str(root)!r}{why}; expected "
+                    f"{str(root / 'synthsign')}/meta.json (name: synthsign) or {str(root)}/meta.json; leave "
+                    f"--data-root out to use the default copy (generated on first use)")
+            return found
         found = generated_root(data_root)
         if found is not None:
             return found
@@ -90,10 +114,10 @@ class SynthSignAdapter(DatasetAdapter):
         return CropConfig(resolution=resolution, mode="frame")
 
     def meta(self) -> dict:
-        try:
-            return json.loads((self.root / "meta.json").read_text())
-        except (OSError, ValueError) as e:
-            raise DatasetError(f"synthsign meta file {str(self.root / 'meta.json')!r} is unreadable: {e}") from e
+        problem = _meta_problem(self.root)
+        if problem:
+            raise DatasetError(f"synthsign meta file unusable: {problem}")
+        return json.loads((self.root / "meta.json").read_text(encoding="utf-8"))
 
     @classmethod
     def source_identity(cls, data_root=None, generate: bool = True) -> dict:
