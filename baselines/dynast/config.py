@@ -53,6 +53,13 @@ class LossConfig:
     pixel: tuple = ()
     pixel_scales: tuple = (1.0, 0.5, 0.25, 0.125)
     ssim: float = 0.0
+    # With generator.output_blend (not in DynaST): ``unblended`` repeats the pixel/SSIM terms on the
+    # generator's own image before the blend (times this factor), so the generator learns even where the
+    # mask has closed; ``blend_select`` trains the mask with a binary cross-entropy towards the per-pixel
+    # choice "the generated image is closer to the target than the blend base" (detached), a gradient
+    # that does not vanish when the sigmoid saturates.
+    unblended: float = 0.0
+    blend_select: float = 0.0
 
     @property
     def adversarial(self) -> bool:

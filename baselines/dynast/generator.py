@@ -37,6 +37,16 @@ class GeneratorConfig:
     smooth: float = 0.01  # softmax temperature of the sparse levels
     pos_dim: int = 16
     prune_dim: int = 16
+    # Not in DynaST: blend the output with an image of the exemplar through a learned mask,
+    # ``m·G + (1 − m)·E`` (TPSMM/PGMM end the same way with their warped source). "none" = official;
+    # "exemplar": E = the exemplar image as it is; "warped": E = the exemplar warped by the last
+    # full-resolution attention block. The mask head's bias starts at ``blend_init_bias`` (−3: m ≈ 0.05,
+    # so an untrained model starts close to E).
+    output_blend: str = "none"
+    blend_init_bias: float = -3.0
+
+
+OUTPUT_BLENDS = ("none", "exemplar", "warped")
 
 
 class Exemplar(NamedTuple):
@@ -84,7 +94,13 @@ class DynaSTGenerator(nn.Module):
             if lo > 1:  # the official model also builds an embed_1, but its forward never uses it
                 setattr(self, f"embed_{lo}", SPADEResnetBlock(width[lo], sc))
         self.decoder_10 = nn.Sequential(conv3x3(width[1], 3), nn.Tanh())
+        if cfg.output_blend not in OUTPUT_BLENDS:
+            raise ValueError(f"output_blend must be one of {', '.join(OUTPUT_BLENDS)}, got {cfg.output_blend!r}")
+        if cfg.output_blend != "none":
+            self.blend_head = conv3x3(width[1], 1)
         init_dynast_weights(self)
+        if cfg.output_blend != "none":
+            nn.init.constant_(self.blend_head.bias, cfg.blend_init_bias)
 
     # ------------------------------------------------------------------ exemplar branch
 
@@ -115,7 +131,10 @@ class DynaSTGenerator(nn.Module):
             trace: dict to fill with named intermediates (parity checks).
 
         Returns:
-            ``{"fake": B×3×S×S in [-1, 1], "warps": list of B×3×s×s (only with_warps)}``.
+            ``{"fake": B×3×S×S in [-1, 1], "warps": list of B×3×s×s (only with_warps),
+            and with an output blend: "blend_mask" B×1×S×S in [0, 1] (the weight of the generated image),
+            "blend_logit" (its logit), "generated" (the image before the blend) and "blend_base" (the
+            image it is blended with), all B×…×S×S}``.
         """
         rec = trace if trace is not None else {}
         record = trace is not None
@@ -136,6 +155,8 @@ class DynaSTGenerator(nn.Module):
         if image.shape[0] != b:
             image = image.expand(b, -1, -1, -1)
         warps: list[torch.Tensor] = []
+        blend = self.cfg.output_blend
+        final_warp: Optional[torch.Tensor] = None
 
         def warp_source(level: int) -> Optional[torch.Tensor]:
             if not with_warps:
@@ -189,7 +210,12 @@ class DynaSTGenerator(nn.Module):
                 last = level == 1 and i == len(self.transformer_1) - 1
                 if record:
                     rec[f"L{level}.block{i}.prev_top_k_idx"] = prev_top_k
-                res = block(t, kv_b, pos, seg, prev_top_k, top_k, warp_source(level), need_top_k=not last)
+                v2 = warp_source(level)
+                if last and blend == "warped" and v2 is None:
+                    v2 = image
+                res = block(t, kv_b, pos, seg, prev_top_k, top_k, v2, need_top_k=not last)
+                if last and blend == "warped":
+                    final_warp = res.attention.warped
                 t, prev_top_k = res.out, res.top_k
                 self._record_block(rec, record, f"L{level}.block{i}", res, dense=False)
                 if with_warps:
@@ -200,13 +226,23 @@ class DynaSTGenerator(nn.Module):
             if record:
                 rec[f"L{level}.fused" if level > 1 else "L1.fused_via_embed_q1"] = x
         pre = self.decoder_10[0](x)
-        fake = self.decoder_10[1](pre)
+        fake = generated = self.decoder_10[1](pre)
+        mask = None
+        if blend != "none":
+            logit = self.blend_head(x)
+            mask = torch.sigmoid(logit)
+            base = image if blend == "exemplar" else final_warp
+            fake = mask * generated + (1 - mask) * base
         if record:
             rec["final.pre_tanh"] = pre
             rec["fake_image"] = fake
+            if mask is not None:
+                rec["fake_image_unblended"] = generated
             for i, w in enumerate(warps):
                 rec[f"warp_out.{i}"] = w
         out = {"fake": fake}
+        if mask is not None:
+            out.update(blend_mask=mask, blend_logit=logit, generated=generated, blend_base=base)
         if with_warps:
             out["warps"] = warps
         return out

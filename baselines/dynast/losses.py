@@ -50,3 +50,14 @@ def warp_self(warps: Sequence[torch.Tensor], real: torch.Tensor) -> torch.Tensor
         target = F.avg_pool2d(real, factor, stride=factor) if factor > 1 else real
         total = total + F.l1_loss(warp, target)
     return total
+
+
+def blend_selection(logit: torch.Tensor, generated: torch.Tensor, base: torch.Tensor,
+                    target: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of the blend mask's ``logit`` (``B×1×S×S``) towards the per-pixel choice
+    ``|generated − target| < |base − target|`` (channel means; images ``B×3×S×S`` in [-1, 1]; the choice
+    is detached: the term moves the mask, and through it the features the mask head reads, never the two
+    images)."""
+    with torch.no_grad():
+        choose = ((generated - target).abs().mean(1, keepdim=True) < (base - target).abs().mean(1, keepdim=True))
+    return F.binary_cross_entropy_with_logits(logit.float(), choose.float())

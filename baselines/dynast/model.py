@@ -38,7 +38,7 @@ from torch import nn
 from baselines.dynast import losses as L
 from baselines.dynast.config import DynaSTConfig
 from baselines.dynast.discriminator import MultiscaleDiscriminator
-from baselines.dynast.generator import DynaSTGenerator
+from baselines.dynast.generator import OUTPUT_BLENDS, DynaSTGenerator
 from baselines.dynast.pose_maps import pose_maps
 from baselines.dynast.vgg import LAYERS, VGG19Features
 from slvg_bench.errors import DatasetError, UsageError
@@ -69,6 +69,12 @@ class DynaSTModel(nn.Module):
         super().__init__()
         if cfg.loss.perceptual_layer not in ("relu4_2", "relu5_2"):
             raise UsageError(f"loss.perceptual_layer must be relu4_2 or relu5_2, got {cfg.loss.perceptual_layer!r}")
+        if (cfg.loss.unblended or cfg.loss.blend_select) and cfg.generator.output_blend == "none":
+            raise UsageError("config keys 'loss.unblended' and 'loss.blend_select' need generator.output_blend "
+                             "exemplar or warped (there is no blend to train)")
+        if cfg.generator.output_blend not in OUTPUT_BLENDS:
+            raise UsageError(f"config key 'generator.output_blend' must be one of {', '.join(OUTPUT_BLENDS)}, "
+                             f"got {cfg.generator.output_blend!r}")
         self.cfg = cfg
         nc = cfg.semantic_nc
         self.generator = DynaSTGenerator(cfg.generator, nc)
@@ -134,6 +140,12 @@ class DynaSTModel(nn.Module):
             losses["gan_feat"] = L.discriminator_feature_matching(pred_fake, pred_real) * w.gan_feat
         if self.appearance is not None:
             losses.update(self.appearance((fake + 1) / 2, (real + 1) / 2))
+            if w.unblended and "generated" in out:
+                raw = self.appearance((out["generated"] + 1) / 2, (real + 1) / 2)
+                losses.update({f"{k}_unblended": v * w.unblended for k, v in raw.items()})
+        if w.blend_select and "blend_logit" in out:
+            losses["blend_select"] = L.blend_selection(out["blend_logit"], out["generated"], out["blend_base"],
+                                                       real) * w.blend_select
         if self.vgg is not None:
             fake_feats = self.vgg(fake)
             with torch.no_grad():

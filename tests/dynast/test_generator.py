@@ -70,3 +70,44 @@ def test_the_generator_trains_every_parameter():
     (out["fake"].square().mean() + sum(w.abs().mean() for w in out["warps"])).backward()
     no_grad = [n for n, p in gen.named_parameters() if p.grad is None]
     assert no_grad == []
+
+
+def test_exemplar_blend_starts_at_the_exemplar_and_mixes_by_the_mask():
+    """output_blend 'exemplar': m·G + (1 − m)·E; the mask head's bias −3 puts an untrained model near E."""
+    torch.manual_seed(4)
+    cfg = GeneratorConfig(**{**TINY.__dict__, "output_blend": "exemplar"})
+    gen = DynaSTGenerator(cfg, 20).eval()
+    ref, seg, ref_seg = _inputs(seed=4)
+    with torch.no_grad():
+        out = gen(ref, seg, ref_seg, trace=(trace := {}))
+    mask = out["blend_mask"]
+    assert mask.shape == (2, 1, 32, 32) and 0.03 < float(mask.mean()) < 0.07
+    torch.testing.assert_close(out["fake"], mask * trace["fake_image_unblended"] + (1 - mask) * ref)
+    plain = DynaSTGenerator(TINY, 20).eval()
+    with torch.no_grad():
+        far = (plain(ref, seg, ref_seg)["fake"] - ref).abs().mean()
+    assert (out["fake"] - ref).abs().mean() < 0.1 * far
+    # a saturated mask returns exactly the exemplar, or exactly the generated image
+    for bias, expect in ((-1e4, ref), (1e4, trace["fake_image_unblended"])):
+        torch.nn.init.constant_(gen.blend_head.bias, bias)
+        torch.nn.init.zeros_(gen.blend_head.weight)
+        with torch.no_grad():
+            torch.testing.assert_close(gen(ref, seg, ref_seg)["fake"], expect)
+
+
+def test_warped_blend_uses_the_last_attention_warp_in_eval_too():
+    torch.manual_seed(5)
+    cfg = GeneratorConfig(**{**TINY.__dict__, "output_blend": "warped"})
+    gen = DynaSTGenerator(cfg, 20).eval()
+    ref, seg, ref_seg = _inputs(seed=5)
+    torch.nn.init.zeros_(gen.blend_head.weight)
+    torch.nn.init.constant_(gen.blend_head.bias, -1e4)  # output = the warp alone
+    with torch.no_grad():
+        train_path = gen(ref, seg, ref_seg, with_warps=True)
+        eval_path = gen(ref[:1], seg, exemplar=gen.encode_exemplar(ref[:1], ref_seg[:1]))
+    torch.testing.assert_close(train_path["fake"], train_path["warps"][-1])
+    torch.testing.assert_close(eval_path["fake"][:1], train_path["fake"][:1], rtol=1e-5, atol=1e-5)
+
+
+def test_no_blend_head_in_the_official_tree():
+    assert not any(k.startswith("blend_head") for k in DynaSTGenerator(TINY, 20).state_dict())

@@ -1,5 +1,6 @@
 """DynaST training through the TrainableModel hooks: losses, GAN step, loss decrease on a tiny config."""
 
+import dataclasses
 import logging
 
 import pytest
@@ -9,9 +10,10 @@ from baselines.dynast.config import DynaSTConfig, DiscriminatorConfig, LossConfi
 from baselines.dynast.generator import GeneratorConfig
 from baselines.dynast.model import DynaSTModel, build
 from slvg_bench.config import load_config
-from slvg_bench.errors import DatasetError
+from slvg_bench.errors import DatasetError, UsageError
 from slvg_bench.methods import get_method
 from slvg_bench.train_config import TrainConfig
+from slvg_bench.training import resolve_config
 
 
 def tiny_config(**loss) -> DynaSTConfig:
@@ -143,11 +145,59 @@ def test_yaml_configs_resolve():
 
     folder = Path(spec.config_dir)
     names = sorted(p.stem for p in folder.glob("*.yaml"))
-    assert names == ["csl", "deepfashion", "lsa64", "phoenix", "synthsign", "synthsign-cpu", "synthsign-quick", "wlasl"]
+    assert names == ["csl", "deepfashion", "lsa64", "phoenix", "synthsign", "synthsign-cpu", "synthsign-cpu-blend",
+                     "synthsign-quick", "wlasl"]
     quick = load_config(DynaSTConfig, folder / "synthsign.yaml", folder / "synthsign-quick.yaml")
     assert quick.generator.crop_size == 64 and quick.train.max_steps == 30 and quick.semantic_nc == 133
     cpu = load_config(DynaSTConfig, folder / "synthsign.yaml", folder / "synthsign-cpu.yaml")
     assert cpu.generator.crop_size == 128 and cpu.generator.ngf == 16 and not cpu.loss.adversarial
     assert list(cpu.loss.pixel) == [100, 100, 100, 100] and cpu.loss.ssim == 10
+    assert cpu.generator.output_blend == "none" and not cpu.train.augment.enabled
+    blend = resolve_config("dynast", "synthsign", preset="cpu-blend").config
+    # the second CPU design differs from the first in the output blend with its two loss terms, the pair
+    # augmentation and a shorter schedule (2 epochs, no lr step); width, other losses and lr are the same
+    assert blend.generator.output_blend == "exemplar" and blend.train.augment.enabled
+    assert blend.loss.unblended == blend.loss.blend_select == 1.0 and blend.train.epochs == 2
+    assert tuple(blend.train.augment.jitter) == (0.1, 0.1, 0.1, 0.1)
+    assert dataclasses.replace(blend.generator, output_blend="none") == cpu.generator
+    assert dataclasses.replace(blend.train, augment=cpu.train.augment, epochs=cpu.train.epochs,
+                               milestones=cpu.train.milestones) == cpu.train
+    assert dataclasses.replace(blend.loss, unblended=0.0, blend_select=0.0) == cpu.loss
     official = load_config(DynaSTConfig, folder / "deepfashion.yaml")
     assert official.semantic_nc == 20 and official.generator.crop_size == 256
+    assert official.generator.output_blend == "none"
+
+
+def test_an_unknown_output_blend_is_a_usage_error():
+    with pytest.raises(UsageError, match="generator.output_blend"):
+        build(DynaSTConfig(generator=GeneratorConfig(crop_size=32, ngf=4, output_blend="warp")))
+
+
+def test_blend_selection_targets_the_closer_image_and_does_not_saturate():
+    from baselines.dynast.losses import blend_selection
+
+    target = torch.zeros(1, 3, 2, 2)
+    generated = torch.tensor([0.1, 0.9, 0.1, 0.9]).view(1, 1, 2, 2).expand(1, 3, 2, 2)
+    base = torch.full((1, 3, 2, 2), 0.5)
+    # the generated image is closer at pixels 0 and 2: a mask logit far on the wrong side still gets
+    # a full-size gradient (sigmoid(−20) − 1 ≈ −1 per pixel, / 4 pixels)
+    logit = torch.tensor([-20.0, -20.0, 20.0, 20.0]).view(1, 1, 2, 2).requires_grad_()
+    loss = blend_selection(logit, generated, base, target)
+    loss.backward()
+    torch.testing.assert_close(logit.grad.flatten(), torch.tensor([-0.25, 0.0, 0.0, 0.25]), atol=1e-6, rtol=0)
+    assert float(loss) == pytest.approx((20 + 20) / 4, rel=1e-6)
+
+
+def test_blend_terms_train_the_generator_and_the_mask():
+    cfg = tiny_config(gan=0.0, gan_feat=0.0, vgg=0.0, perceptual=0.0, pixel=(100.0,), pixel_scales=(1.0,),
+                      ssim=10.0, unblended=1.0, blend_select=1.0)
+    cfg.generator = dataclasses.replace(cfg.generator, output_blend="exemplar")
+    torch.manual_seed(0)
+    model = DynaSTModel(cfg)
+    generated, losses = model(pair_batch())
+    assert {"pixel", "ssim", "pixel_unblended", "ssim_unblended", "blend_select", "warp_self"} == set(losses)
+    sum(losses.values()).backward()
+    assert model.generator.blend_head.weight.grad.abs().sum() > 0
+    assert model.generator.decoder_10[0].weight.grad.abs().sum() > 0
+    with pytest.raises(UsageError, match="loss.unblended"):
+        DynaSTModel(tiny_config(unblended=1.0))
