@@ -72,6 +72,9 @@ class DynaSTModel(nn.Module):
         if (cfg.loss.unblended or cfg.loss.blend_select) and cfg.generator.output_blend == "none":
             raise UsageError("config keys 'loss.unblended' and 'loss.blend_select' need generator.output_blend "
                              "exemplar or warped (there is no blend to train)")
+        if cfg.loss.unblended and not (any(cfg.loss.pixel) or cfg.loss.ssim):
+            raise UsageError("config key 'loss.unblended' repeats the pixel/SSIM terms on the unblended image, "
+                             "so it needs loss.pixel or loss.ssim > 0")
         if cfg.generator.output_blend not in OUTPUT_BLENDS:
             raise UsageError(f"config key 'generator.output_blend' must be one of {', '.join(OUTPUT_BLENDS)}, "
                              f"got {cfg.generator.output_blend!r}")

@@ -201,3 +201,7 @@ def test_blend_terms_train_the_generator_and_the_mask():
     assert model.generator.decoder_10[0].weight.grad.abs().sum() > 0
     with pytest.raises(UsageError, match="loss.unblended"):
         DynaSTModel(tiny_config(unblended=1.0))
+    no_pixel = tiny_config(unblended=1.0)
+    no_pixel.generator = dataclasses.replace(no_pixel.generator, output_blend="exemplar")
+    with pytest.raises(UsageError, match="needs loss.pixel or loss.ssim"):
+        DynaSTModel(no_pixel)
