@@ -33,7 +33,7 @@ class PGMMAnimator:
 
     method_id = "pgmm"
 
-    def __init__(self, model, config, device: str = "cpu", mode: str = "standard", batch_size: int = 8):
+    def __init__(self, model, config, device: str = "cpu", mode: str = "standard", batch_size: int = 16):
         from baselines.common.animator_checks import check_batch_size, check_mode
 
         check_mode("pgmm", mode, MODES)
@@ -144,7 +144,7 @@ class PGMMAnimator:
         return maps
 
 
-def load(checkpoint=None, device: str = "cpu", mode: str = "standard", batch_size: int = 8) -> PGMMAnimator:
+def load(checkpoint=None, device: str = "cpu", mode: str = "standard", batch_size: int = 16) -> PGMMAnimator:
     """Animator from a PGMM checkpoint written by ``slvg-bench train --method pgmm``."""
     from pgmm.checkpoint import load as load_checkpoint
     from slvg_bench.errors import UsageError

@@ -76,7 +76,10 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, turning SlvgError into one line + exit code."""
+    from slvg_bench.allocator import keep_large_allocations_in_heap
     from slvg_bench.console import err_console
+
+    keep_large_allocations_in_heap()  # before torch allocates anything (see the module)
 
     import warnings
 

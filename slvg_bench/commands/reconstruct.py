@@ -21,7 +21,9 @@ from slvg_bench.devices import device_callback
                    "as PNG grids and save them as .npz.")
 @click.option("--frames", "n_frames", type=click.IntRange(min=1), default=6, show_default=True, help="Frames (columns) in the PNG grids.")
 @click.option("--device", callback=device_callback, default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Driving frames per generator batch (default: the method's own: 16 for pgmm, tpsmm and mraa, 8 for dynast); "
+                   "a speed and memory setting (frames equal up to float rounding).")
 @click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Frame size the methods see.")
 @click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")
 def reconstruct(method, dataset, video_id, split, checkpoint, out_dir, save_intermediates, n_frames, device,

@@ -26,7 +26,9 @@ from slvg_bench.devices import device_callback
 @click.option("--keypoint-estimator", default=None, help="Pose estimator for akd, mpjpe and dtw-mje (default when one of them is "
                                                     "requested: the dataset's, e.g. posenet-synthsign for synthsign).")
 @click.option("--device", callback=device_callback, default="auto", show_default=True, help="cpu, cuda, cuda:1, … (auto: CUDA when present).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True, help="Driving frames per generator batch.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Driving frames per generator batch (default: the method's own: 16 for pgmm, tpsmm and mraa, 8 for dynast); "
+                   "a speed and memory setting (frames equal up to float rounding).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N videos per split (a quick look).")
 @click.option("--resolution", type=click.IntRange(min=8), default=128, show_default=True, help="Frame size the methods see.")
 @click.option("--data-root", type=click.Path(), default=None, help="Root of the real datasets (or SLVG_BENCH_DATA).")

@@ -89,12 +89,13 @@ def _call_with_supported(fn, *args, **kwargs):
     return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
 
 
-def load_animator(method: str, checkpoint: Optional[str], device: str, task: str, batch_size: int):
+def load_animator(method: str, checkpoint: Optional[str], device: str, task: str, batch_size: Optional[int] = None):
+    """The method's Animator for ``task``; ``batch_size`` None keeps the method's own default."""
     from slvg_bench.methods import METHODS
 
     spec = METHODS.get(method)
     mode = spec.extra.get("cross_person_mode" if task == "cross-person" else "reconstruction_mode")
-    kwargs = {"batch_size": batch_size}
+    kwargs = {"batch_size": batch_size} if batch_size is not None else {}
     if mode:
         kwargs["mode"] = mode
     try:
@@ -145,7 +146,7 @@ def _check_run_dir(store: results.ResultStore, config_hash: str, out: Path, over
         p.unlink()
 
 
-def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: str = "auto", batch_size: int = 8,
+def run_benchmark(cfg: RunConfig, *, out: Optional[str | Path] = None, device: str = "auto", batch_size: Optional[int] = None,
                   limit: Optional[int] = None, data_root=None, train_if_missing: bool = True,
                   train_preset: Optional[str] = None, overwrite: bool = False, save_videos: bool = True,
                   progress: bool = True, metric_kwargs: Optional[dict] = None, label: Optional[str] = None,

@@ -241,3 +241,20 @@ def test_animator_shapes_intermediates_and_keypoint_requirement(tmp_path):
         anim.animate(src, drv)
     rel = anim.animate(src, drv, kp, mode="relative")
     assert rel.shape == out.shape
+
+
+def test_animator_frames_do_not_depend_on_the_batch_size(tmp_path):
+    # `run --batch-size` (default 16 for pgmm) is a speed setting: frames equal up to float rounding (the
+    # convolutions' blocking changes with the batch; 1.3e-5 here, far below one uint8 level of 3.9e-3)
+    from pgmm.animator import load
+
+    cfg = tiny("full")
+    path = save_checkpoint(tmp_path / "p.pt", build(cfg), cfg)
+    torch.manual_seed(0)
+    src, drv = torch.rand(3, 96, 96), torch.rand(7, 3, 96, 96)
+    kp = torch.rand(7, 133, 3) * 95
+    kp[..., 2] = 1
+    assert load(str(path)).batch_size == 16
+    frames = {b: load(str(path), batch_size=b).animate(src, drv, kp) for b in (2, 3, 16)}
+    torch.testing.assert_close(frames[2], frames[16], rtol=0, atol=1e-4)
+    torch.testing.assert_close(frames[3], frames[16], rtol=0, atol=1e-4)
