@@ -44,9 +44,11 @@ def keep_large_allocations_in_heap(threshold: int = HEAP_THRESHOLD_BYTES) -> boo
     if not sys.platform.startswith("linux"):
         return False
     import ctypes
-    import platform
 
-    if platform.libc_ver()[0] != "glibc":
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION").startswith("glibc"):  # musl has no such name
+            return False
+    except (ValueError, OSError, AttributeError):
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
