@@ -74,11 +74,13 @@ def frame_grid(videos: Sequence, labels: Sequence[str], n_frames: int = 6, zoom=
         tiles = np.concatenate(list(frames), axis=1)
         side = np.full((tiles.shape[0], label_w, 3), 255, np.uint8)
         side[:14] = label_strip(lab, label_w)
+        if boxes is not None and tiles.shape[0] >= 28:  # on its own line: "<method> (zoom)" did not fit 64 px
+            side[14:28] = label_strip("(zoom)", label_w)
         return np.concatenate([side, tiles], axis=1)
 
     rows = [row(a, lab) for a, lab in zip(arrs, labels)]
     if zoom is not None:
-        zrows = [row(a, f"{lab} (zoom)", zoom) for a, lab in zip(arrs, labels)]
+        zrows = [row(a, lab, zoom) for a, lab in zip(arrs, labels)]
         width = max(r.shape[1] for r in rows + zrows)
         pad = lambda r: np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255)  # noqa: E731
         rows = [pad(r) for r in rows] + [np.full((4, width, 3), 255, np.uint8)] + [pad(r) for r in zrows]

@@ -29,3 +29,20 @@ def test_write_comparison_with_hand_zoom(tmp_path):
 
     grid = np.asarray(Image.open(paths[2]))
     assert grid.shape[0] > 2 * (64 + 0)  # the zoom rows are below the frame rows
+
+
+def test_zoom_rows_carry_the_method_name_and_zoom_on_two_lines():
+    from slvg_bench.viz import label_strip
+
+    from slvg_bench.viz import zoom_boxes
+
+    a = np.zeros((3, 64, 64, 3), np.uint8)
+
+    kp = np.zeros((3, 133, 3), np.float32)
+    kp[:, 112:133, :2] = 30
+    kp[:, 112:133, 2] = 1
+    boxes = zoom_boxes(kp, (64, 64))
+    grid = frame_grid([a, a], ["target", "mraa"], n_frames=3, zoom=boxes)
+    zoom_top = 2 * 64 + 4  # two frame rows, then the white separator
+    np.testing.assert_array_equal(grid[zoom_top + 64:zoom_top + 64 + 14, :64], label_strip("mraa", 64))
+    np.testing.assert_array_equal(grid[zoom_top + 64 + 14:zoom_top + 64 + 28, :64], label_strip("(zoom)", 64))
