@@ -323,3 +323,24 @@ register(WeightSpec(
           "machines, so a retrain differs in its last digits and its checksum",
     extra={"method": "mraa", "dataset": "synthsign", "preset": "cpu-ft"},
 ))
+register(WeightSpec(
+    id="dynast.synthsign",
+    filename="dynast-synthsign.pt",
+    packaged="dynast-synthsign.pt",
+    sha256="76d9a3142b3111adafb84dcf163a5a2091224fe2b3916f3d72470caa36a16e28",
+    size_bytes=25491321,
+    license="MIT (trained by slvg-bench on its synthetic synthsign data)",
+    origin="DynaST at 128x128 (ngf 16, one transformer layer per scale, top-k 4), whole-body pose maps from the "
+           "dataset's keypoints, with the output blend with the exemplar (generator.output_blend exemplar, "
+           "loss.unblended, loss.blend_select; not in the official code), trained here on synthsign's train split: "
+           "preset `cpu-blend` (680 steps, 2 epochs, bf16 autocast, TPSMM's pair augmentation, ~45 min on 2 CPU "
+           "cores); stored in float16 (`slvg-bench weights pack`). Dev split: L1 0.02197 / SSIM 0.8775 vs static "
+           "0.02184 / 0.8771 - it ties copying the source (docs/methods/dynast.md)",
+    used_by=("dynast",),
+    produced_by="slvg-bench train -m dynast -d synthsign --preset cpu-blend && "
+                "slvg-bench weights pack $SLVG_BENCH_HOME/training/dynast/synthsign-cpu-blend/final.pt "
+                "dynast-synthsign.pt",
+    notes="code commit d7368a43; CPU training is not bit-reproducible across machines, so a retrain differs in its "
+          "last digits and its checksum",
+    extra={"method": "dynast", "dataset": "synthsign", "preset": "cpu-blend"},
+))

@@ -169,7 +169,11 @@ def test_reconstruct_cli_errors(synthsign_home, tmp_path, monkeypatch):
     vid = _first_test_video()
     res = _cli(["reconstruct", "-m", "static", "-d", "synthsign", "--video", vid, "--save-intermediates"])
     assert isinstance(res.exception, UsageError) and "pgmm, tpsmm" in str(res.exception)
-    res = _cli(["reconstruct", "-m", "dynast", "-d", "synthsign", "--video", vid])  # no shipped dynast model
+    from slvg_bench import weights
+
+    with monkeypatch.context() as m:  # as if no model shipped for synthsign: no checkpoint at all
+        m.setattr(weights, "SHIPPED_DIR", tmp_path / "no-shipped-files")
+        res = _cli(["reconstruct", "-m", "dynast", "-d", "synthsign", "--video", vid])
     assert isinstance(res.exception, CheckpointError)
     assert "slvg-bench train --method dynast --dataset synthsign" in str(res.exception)
     res = _cli(["reconstruct", "-m", "static", "-d", "synthsign", "--video", vid + "x"])
