@@ -3,10 +3,11 @@
 glibc serves every allocation above ``M_MMAP_THRESHOLD`` (dynamic, at most 32 MiB on 64-bit) with a
 new ``mmap`` and gives it back with ``munmap`` when freed. A generator at 128×128 allocates and frees
 activations of that size for every batch (8 frames × 128 channels × 128² float32 = 64 MiB), so each
-batch touches fresh zero-filled pages: PGMM's inference on 158 synthsign frames took 2.4 million page
-faults and 5.6 s of system time. Raising the mmap and trim thresholds keeps those buffers in the heap
-and reuses them: 0.25 million faults, 0.9 s of system time, ~7 % more frames per second (measured in
-``bench/RESULTS.md``). The numbers computed are unchanged (only where memory comes from changes).
+batch touches fresh zero-filled pages: PGMM's inference on 158 synthsign frames took 1.8 million page
+faults and 4.4 s of system time. Raising the mmap and trim thresholds keeps those buffers in the heap
+and reuses them: 17 thousand faults, 0.1 s of system time, 1.17× the frames per second
+(``bench/inference_allocator.py``, ``bench/RESULTS.md``); a PGMM training step is as fast as before.
+The numbers computed are unchanged (only where memory comes from changes).
 
 The CLI calls :func:`keep_large_allocations_in_heap` once at start-up. It does nothing when the C
 library is not glibc, when the user already tunes malloc (``MALLOC_MMAP_THRESHOLD_``,
